@@ -1,0 +1,131 @@
+import type { KeyObject } from 'node:crypto';
+import { CompactEncrypt, CompactSign, compactDecrypt, compactVerify, decodeProtectedHeader } from 'jose';
+import type { z } from 'zod';
+import { LeaseholdError } from './errors.ts';
+import type { KeyWithId } from './keys.ts';
+import { describeIssues } from './schemas.ts';
+
+/**
+ * The envelope (S8): a compact JWS (EdDSA over Ed25519) signed by the sender, inside a compact JWE
+ * (ECDH-ES over X25519, A256GCM) encrypted to the recipient. Both headers carry the message type and
+ * the envelope version `lhv`, and the outer and inner type must agree so a part cannot be re-wrapped
+ * as another kind of message.
+ */
+export const ENVELOPE_VERSION = 1;
+export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export interface SealOptions {
+  typ: string;
+  payload: unknown;
+  signer: KeyWithId;
+  recipient: { kid: string; publicKey: KeyObject };
+}
+
+export async function seal({ typ, payload, signer, recipient }: SealOptions): Promise<string> {
+  const jws = await new CompactSign(encoder.encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'EdDSA', kid: signer.kid, typ, lhv: ENVELOPE_VERSION })
+    .sign(signer.privateKey);
+  return new CompactEncrypt(encoder.encode(jws))
+    .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', kid: recipient.kid, typ, lhv: ENVELOPE_VERSION })
+    .encrypt(recipient.publicKey);
+}
+
+/** Says which key may have signed a message; `undefined` means the signer is not trusted. */
+export type SignerResolver = (
+  kid: string,
+  unverifiedPayload: unknown,
+) => Promise<KeyObject | undefined> | KeyObject | undefined;
+
+export interface OpenOptions<S extends z.ZodType> {
+  typ: string;
+  message: string;
+  /** The recipient's own decryption keys by key id. */
+  decryptionKeys: ReadonlyMap<string, KeyObject>;
+  resolveSigner: SignerResolver;
+  schema: S;
+}
+
+export interface Opened<T> {
+  payload: T;
+  signerKid: string;
+}
+
+type Header = { typ?: unknown; lhv?: unknown; kid?: unknown; alg?: unknown; enc?: unknown };
+
+function headerOf(compact: string, parts: number): Header {
+  if (compact.split('.').length !== parts) throw new LeaseholdError('MESSAGE_MALFORMED');
+  try {
+    return decodeProtectedHeader(compact) as Header;
+  } catch {
+    throw new LeaseholdError('MESSAGE_MALFORMED');
+  }
+}
+
+function checkHeader(header: Header, typ: string): void {
+  if (header.lhv !== ENVELOPE_VERSION) {
+    throw new LeaseholdError(
+      'PROTOCOL_VERSION_UNSUPPORTED',
+      `envelope version ${String(header.lhv)}, this program knows ${ENVELOPE_VERSION}`,
+    );
+  }
+  if (header.typ !== typ)
+    throw new LeaseholdError('MESSAGE_TYPE_UNEXPECTED', `expected ${typ}, got ${String(header.typ)}`);
+}
+
+/** Decrypts, verifies and validates a message. Anything unsigned, foreign, altered or unknown throws. */
+export async function open<S extends z.ZodType>(options: OpenOptions<S>): Promise<Opened<z.infer<S>>> {
+  const message = options.message.trim();
+  if (message.length > MAX_MESSAGE_BYTES) throw new LeaseholdError('MESSAGE_TOO_LARGE');
+  if (!/^[A-Za-z0-9_.-]+$/.test(message)) throw new LeaseholdError('MESSAGE_MALFORMED');
+
+  const outer = headerOf(message, 5);
+  checkHeader(outer, options.typ);
+  if (outer.alg !== 'ECDH-ES' || outer.enc !== 'A256GCM')
+    throw new LeaseholdError('MESSAGE_MALFORMED', 'unexpected algorithms');
+  const decryptionKey = typeof outer.kid === 'string' ? options.decryptionKeys.get(outer.kid) : undefined;
+  if (!decryptionKey) throw new LeaseholdError('MESSAGE_NOT_FOR_RECIPIENT');
+
+  let jws: string;
+  try {
+    const { plaintext } = await compactDecrypt(message, decryptionKey, {
+      keyManagementAlgorithms: ['ECDH-ES'],
+      contentEncryptionAlgorithms: ['A256GCM'],
+    });
+    jws = decoder.decode(plaintext);
+  } catch {
+    throw new LeaseholdError('MESSAGE_TAMPERED');
+  }
+
+  const inner = headerOf(jws, 3);
+  checkHeader(inner, options.typ);
+  if (inner.alg !== 'EdDSA' || typeof inner.kid !== 'string')
+    throw new LeaseholdError('SIGNATURE_INVALID', 'not an EdDSA signature');
+  let unverified: unknown;
+  try {
+    unverified = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'));
+  } catch {
+    throw new LeaseholdError('MESSAGE_MALFORMED');
+  }
+  const signerKey = await options.resolveSigner(inner.kid, unverified);
+  if (!signerKey) throw new LeaseholdError('SIGNER_UNKNOWN');
+  let verifiedBytes: Uint8Array;
+  try {
+    verifiedBytes = (await compactVerify(jws, signerKey, { algorithms: ['EdDSA'] })).payload;
+  } catch {
+    throw new LeaseholdError('SIGNATURE_INVALID');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(verifiedBytes));
+  } catch {
+    throw new LeaseholdError('MESSAGE_MALFORMED');
+  }
+  const parsed = options.schema.safeParse(json);
+  if (!parsed.success) {
+    throw new LeaseholdError('MESSAGE_MALFORMED', describeIssues(parsed.error).slice(0, 5).join('; '));
+  }
+  return { payload: parsed.data, signerKid: inner.kid };
+}

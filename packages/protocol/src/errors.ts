@@ -1,0 +1,201 @@
+/**
+ * The one catalogue of Leasehold error codes. Every failure a user can see carries one of these
+ * codes, an HTTP status and a message that names the likely cause and the fix.
+ * `docs/errors.md` mirrors this table; a test fails when the two disagree. Retired codes are never reused.
+ */
+export const errorCatalogue = {
+  // Input and configuration
+  INVALID_INPUT: { status: 400, message: 'The input is not valid; correct the fields named in the details.' },
+  CONFIG_INVALID: {
+    status: 500,
+    message:
+      'The configuration file is not valid; correct the settings named in the details or run init again.',
+  },
+  NOT_INITIALIZED: {
+    status: 500,
+    message:
+      'This data folder has not been initialized; run `leasehold central init` or `leasehold server init` first.',
+  },
+  ALREADY_INITIALIZED: {
+    status: 409,
+    message: 'This data folder is already initialized; use another --data-dir, or keep the existing one.',
+  },
+  STORE_LOCKED: {
+    status: 409,
+    message:
+      'Another process is using this data folder; stop it, or run the command against the running server.',
+  },
+  ADMIN_AUTH_REQUIRED: {
+    status: 401,
+    message: 'A valid admin token is required; pass the token printed by `leasehold central init`.',
+  },
+  NOT_FOUND: { status: 404, message: 'No such route; check the URL and the Leasehold version.' },
+  INTERNAL: { status: 500, message: 'An unexpected error occurred; the server log has the details.' },
+
+  // Messages and envelopes (S8)
+  MESSAGE_MALFORMED: {
+    status: 400,
+    message:
+      'The message is not a well-formed Leasehold message; it was damaged or is not from Leasehold. Create a new one.',
+  },
+  MESSAGE_TOO_LARGE: {
+    status: 413,
+    message: 'The message is larger than any Leasehold message can be; it was refused.',
+  },
+  MESSAGE_TAMPERED: {
+    status: 400,
+    message:
+      'The message was altered after it was sealed (decryption failed); create a new one and send it again.',
+  },
+  MESSAGE_NOT_FOR_RECIPIENT: {
+    status: 400,
+    message: 'The message is encrypted to another key; it was meant for a different server.',
+  },
+  MESSAGE_TYPE_UNEXPECTED: {
+    status: 400,
+    message: 'The message is of the wrong kind here (for example a request where a response belongs).',
+  },
+  SIGNATURE_INVALID: {
+    status: 400,
+    message: 'The message signature does not verify; the message was altered or forged. Create a new one.',
+  },
+  SIGNER_UNKNOWN: {
+    status: 400,
+    message:
+      'The message is signed by a key this server does not trust; check that the vendor public key file installed is the right one.',
+  },
+  PROTOCOL_VERSION_UNSUPPORTED: {
+    status: 400,
+    message:
+      'The message uses a protocol version this program does not know; update Leasehold on the older side.',
+  },
+
+  // Central server: ids, bindings, licenses (S3, S4, C1)
+  SERVER_ID_UNKNOWN: {
+    status: 404,
+    message:
+      'The central server does not know this license server id; check the id against what your vendor sent.',
+  },
+  SERVER_ID_IN_USE: {
+    status: 409,
+    message:
+      'This license server id is bound to another server (another key). Use the server it is bound to, or ask the vendor to clear the binding.',
+  },
+  ACTIVATION_CODE_REQUIRED: {
+    status: 403,
+    message:
+      'The first sync of this id needs its activation code; run `leasehold server init` with --activation-code.',
+  },
+  ACTIVATION_CODE_INVALID: {
+    status: 403,
+    message: 'The activation code does not match this id; check it against what your vendor sent.',
+  },
+  REQUEST_REPLAYED: {
+    status: 409,
+    message: 'This sync request was already answered; create a new request with `leasehold server sync`.',
+  },
+  SERVER_ID_EXISTS: {
+    status: 409,
+    message: 'A license server id with this value already exists; choose another.',
+  },
+  LICENSE_NOT_FOUND: {
+    status: 404,
+    message: 'No license with this number exists for this id; list them with `license list`.',
+  },
+  LICENSE_EXISTS: {
+    status: 409,
+    message: 'A license with this number already exists; use `license change` to alter it.',
+  },
+  BINDING_NOT_FOUND: { status: 404, message: 'This id is not bound to any server; nothing to clear.' },
+
+  // Local server: sync and issuing (S1, S5, S9, S10)
+  NOT_SYNCHRONIZED: {
+    status: 403,
+    message:
+      'The license server is not synchronized: it has never synchronized or the last sync is more than 366 days old. Run `leasehold server sync` (or sync via file).',
+  },
+  CLOCK_ROLLBACK: {
+    status: 403,
+    message:
+      'The system clock is earlier than a time this server has already seen; set the clock right (check NTP). Licenses are refused until then.',
+  },
+  CLOCK_SKEW: {
+    status: 400,
+    message:
+      "The central server's time and this server's clock differ by more than a day; set the clock right (check NTP).",
+  },
+  RESPONSE_STALE: {
+    status: 409,
+    message:
+      'The sync response is older than (or the same as) the allocation already stored; it was refused. Sync again.',
+  },
+  RESPONSE_NOT_FOR_THIS_SERVER: {
+    status: 400,
+    message:
+      'The sync response is for another license server id or another server key; use the response made for this server.',
+  },
+  RESPONSE_NOT_FOR_THIS_REQUEST: {
+    status: 400,
+    message: 'The sync response does not answer the request this server sent; sync again.',
+  },
+  PORTS_BLOCKED: {
+    status: 502,
+    message:
+      'Neither port 443 nor port 8080 of the central server can be reached; open outbound TCP 443 or 8080 to the central server, set a proxy, or sync via file.',
+  },
+  DNS_FAILED: {
+    status: 502,
+    message:
+      "The central server's host name cannot be resolved; check DNS and the central URL in the configuration.",
+  },
+  TLS_FAILED: {
+    status: 502,
+    message:
+      'The TLS connection to the central server failed (certificate or interception); check the proxy and the system clock.',
+  },
+  CENTRAL_UNAVAILABLE: {
+    status: 503,
+    message: 'The central server answered with an error or not at all; try again later or sync via file.',
+  },
+  LEASE_ENGINE_UNAVAILABLE: {
+    status: 501,
+    message: 'This build of the license server does not issue leases yet; upgrade Leasehold.',
+  },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class LeaseholdError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, detail?: string, details?: unknown) {
+    const entry = errorCatalogue[code];
+    super(detail ? `${entry.message} (${detail})` : entry.message);
+    this.name = 'LeaseholdError';
+    this.code = code;
+    this.status = entry.status;
+    this.details = details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: unknown } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalogue, value);
+}
+
+/** Rebuilds an error received over HTTP (`{ error: { code, message } }`) as a LeaseholdError. */
+export function errorFromWire(body: unknown): LeaseholdError | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } }).error;
+  if (!error || !isErrorCode(error.code)) return undefined;
+  const result = new LeaseholdError(error.code, undefined, error.details);
+  if (typeof error.message === 'string') result.message = error.message;
+  return result;
+}

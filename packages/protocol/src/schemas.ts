@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { LICENSE_NUMBER_PATTERN, LICENSE_SERVER_ID_PATTERN } from './ids.ts';
+
+export const FORMAT_VERSION = 1;
+
+export const licenseServerIdSchema = z
+  .string()
+  .regex(LICENSE_SERVER_ID_PATTERN, 'a license server id looks like LS-XXXX-XXXX-XXXX');
+export const licenseNumberSchema = z
+  .string()
+  .regex(LICENSE_NUMBER_PATTERN, 'a license number looks like XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXXXX');
+
+export const componentNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/,
+    'a component name is a letter then up to 63 letters, digits, _ . or -',
+  );
+
+export const componentSchema = z.strictObject({
+  name: componentNameSchema,
+  seats: z.int().min(1).max(10_000_000),
+});
+
+// L4: 7-bit ASCII, no leading or trailing white space.
+export const domainSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(
+    /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/,
+    'a domain is printable 7-bit ASCII without surrounding spaces',
+  );
+
+const dateSchema = z.iso.date();
+
+export const licenseSchema = z
+  .strictObject({
+    number: licenseNumberSchema,
+    name: z.string().min(1).max(200).optional(),
+    startDate: dateSchema,
+    expiryDate: dateSchema,
+    domain: domainSchema.optional(),
+    maxCheckoutHours: z.int().min(0).max(8784),
+    components: z.array(componentSchema).min(1).max(1000),
+  })
+  .superRefine((license, ctx) => {
+    if (license.expiryDate < license.startDate) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expiryDate'],
+        message: 'the expiry date is before the start date',
+      });
+    }
+    const names = license.components.map((c) => c.name);
+    if (!names.includes('Base')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['components'],
+        message: 'every license has a Base component (L1)',
+      });
+    }
+    if (new Set(names).size !== names.length) {
+      ctx.addIssue({ code: 'custom', path: ['components'], message: 'component names repeat' });
+    }
+  });
+export type License = z.infer<typeof licenseSchema>;
+
+export const allocationSchema = z
+  .strictObject({
+    licenseServerId: licenseServerIdSchema,
+    version: z.int().min(1),
+    issuedAt: z.iso.datetime(),
+    licenses: z.array(licenseSchema).max(100_000),
+  })
+  .superRefine((allocation, ctx) => {
+    const numbers = allocation.licenses.map((l) => l.number);
+    if (new Set(numbers).size !== numbers.length) {
+      ctx.addIssue({ code: 'custom', path: ['licenses'], message: 'license numbers repeat' });
+    }
+  });
+export type Allocation = z.infer<typeof allocationSchema>;
+
+const base64url = z.string().regex(/^[A-Za-z0-9_-]+$/);
+export const ed25519PublicJwkSchema = z.strictObject({
+  kty: z.literal('OKP'),
+  crv: z.literal('Ed25519'),
+  x: base64url.length(43),
+});
+export const x25519PublicJwkSchema = z.strictObject({
+  kty: z.literal('OKP'),
+  crv: z.literal('X25519'),
+  x: base64url.length(43),
+});
+export type Ed25519PublicJwk = z.infer<typeof ed25519PublicJwkSchema>;
+export type X25519PublicJwk = z.infer<typeof x25519PublicJwkSchema>;
+
+export const requestIdSchema = base64url.min(16).max(64);
+
+export const SYNC_REQUEST_TYPE = 'leasehold.sync-request';
+export const SYNC_RESPONSE_TYPE = 'leasehold.sync-response';
+
+export const syncRequestSchema = z.strictObject({
+  type: z.literal(SYNC_REQUEST_TYPE),
+  formatVersion: z.literal(FORMAT_VERSION),
+  licenseServerId: licenseServerIdSchema,
+  requestId: requestIdSchema,
+  createdAt: z.iso.datetime(),
+  // S3: the local server counts its syncs; a count that goes backwards is flagged to the vendor.
+  syncCount: z.int().min(0),
+  allocationVersion: z.int().min(0),
+  serverKeys: z.strictObject({ signing: ed25519PublicJwkSchema, encryption: x25519PublicJwkSchema }),
+  activationCode: z.string().min(1).max(200).optional(),
+});
+export type SyncRequest = z.infer<typeof syncRequestSchema>;
+
+export const syncResponseSchema = z.strictObject({
+  type: z.literal(SYNC_RESPONSE_TYPE),
+  formatVersion: z.literal(FORMAT_VERSION),
+  licenseServerId: licenseServerIdSchema,
+  // S8: a response is bound to the request that asked for it and to the server's key.
+  requestId: requestIdSchema,
+  serverKeyId: z.string().min(1).max(100),
+  issuedAt: z.iso.datetime(),
+  allocation: allocationSchema,
+});
+export type SyncResponse = z.infer<typeof syncResponseSchema>;
+
+/** Turns zod issues into a short list an administrator can read. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+}
