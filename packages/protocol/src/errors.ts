@@ -199,3 +199,22 @@ export function errorFromWire(body: unknown): LeaseholdError | undefined {
   if (typeof error.message === 'string') result.message = error.message;
   return result;
 }
+
+/** What an HTTP adapter sends for any thrown error: the catalogue's status and `{ error }`. */
+export function errorReply(error: unknown): {
+  status: number;
+  body: { error: ReturnType<LeaseholdError['toJSON']> };
+  unexpected: boolean;
+} {
+  if (error instanceof LeaseholdError)
+    return { status: error.status, body: { error: error.toJSON() }, unexpected: false };
+  const e = error as { validation?: unknown; statusCode?: number; message?: string };
+  if (e.validation || (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)) {
+    const mapped = new LeaseholdError(
+      e.statusCode === 413 ? 'MESSAGE_TOO_LARGE' : 'INVALID_INPUT',
+      e.message,
+    );
+    return { status: mapped.status, body: { error: mapped.toJSON() }, unexpected: false };
+  }
+  return { status: 500, body: { error: new LeaseholdError('INTERNAL').toJSON() }, unexpected: true };
+}

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { LeaseholdError, licenseServerIdSchema, newLicenseServerId, randomToken } from '@leasehold/protocol';
+import { z } from 'zod';
+import { recordAudit } from '../audit.ts';
+import type { AdminContext } from './context.ts';
+import { parseInput } from './input.ts';
+import { presentLicense, presentSyncLogRow } from './presenters.ts';
+
+export const createServerIdInput = z.strictObject({
+  id: licenseServerIdSchema.optional(),
+  customer: z.string().trim().min(1).max(200).optional(),
+  activationCode: z.boolean().default(false),
+});
+
+export function hashActivationCode(code: string): string {
+  return createHash('sha256').update(code.trim()).digest('hex');
+}
+
+export async function createServerId(ctx: AdminContext, input: unknown) {
+  const { id = newLicenseServerId(), customer, activationCode } = parseInput(createServerIdInput, input);
+  const code = activationCode ? randomToken(12) : undefined;
+  const now = ctx.clock.now();
+  const inserted = await ctx.db
+    .insertInto('license_server_ids')
+    .values({
+      id,
+      customer: customer ?? null,
+      activation_code_hash: code ? hashActivationCode(code) : null,
+      allocation_revision: 0,
+      response_version: 0,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) throw new LeaseholdError('SERVER_ID_EXISTS', id);
+  await recordAudit(ctx.db, {
+    at: now,
+    actor: ctx.actor,
+    action: 'server-id.created',
+    licenseServerId: id,
+    details: { customer },
+  });
+  // The activation code is shown once, here; only its hash is stored.
+  return {
+    id,
+    customer: customer ?? null,
+    createdAt: now.toISOString(),
+    ...(code ? { activationCode: code } : {}),
+  };
+}
+
+export async function listServerIds(ctx: AdminContext) {
+  const rows = await ctx.db
+    .selectFrom('license_server_ids as s')
+    .leftJoin('bindings as b', 'b.license_server_id', 's.id')
+    .select((eb) => [
+      's.id',
+      's.customer',
+      's.created_at',
+      's.allocation_revision',
+      's.response_version',
+      'b.bound_at',
+      'b.signing_kid',
+      eb
+        .selectFrom('licenses as l')
+        .whereRef('l.license_server_id', '=', 's.id')
+        .select((sub) => sub.fn.countAll<number>().as('n'))
+        .as('license_count'),
+      eb
+        .selectFrom('sync_log as g')
+        .whereRef('g.license_server_id', '=', 's.id')
+        .where('g.outcome', '=', 'ok')
+        .select((sub) => sub.fn.max('g.at').as('m'))
+        .as('last_sync_at'),
+    ])
+    .orderBy('s.id')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    customer: r.customer,
+    createdAt: r.created_at.toISOString(),
+    bound: r.signing_kid !== null,
+    boundAt: r.bound_at ? r.bound_at.toISOString() : null,
+    licenseCount: Number(r.license_count ?? 0),
+    lastSyncAt: r.last_sync_at ? new Date(r.last_sync_at as Date).toISOString() : null,
+    allocationRevision: r.allocation_revision,
+    lastAllocationVersion: r.response_version,
+  }));
+}
+
+export async function showServerId(ctx: AdminContext, id: string) {
+  const row = await ctx.db
+    .selectFrom('license_server_ids')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw new LeaseholdError('SERVER_ID_UNKNOWN', id);
+  const [binding, licenses, syncs] = await Promise.all([
+    ctx.db.selectFrom('bindings').selectAll().where('license_server_id', '=', id).executeTakeFirst(),
+    ctx.db
+      .selectFrom('licenses')
+      .select('document')
+      .where('license_server_id', '=', id)
+      .orderBy('number')
+      .execute(),
+    ctx.db
+      .selectFrom('sync_log')
+      .selectAll()
+      .where('license_server_id', '=', id)
+      .orderBy('id', 'desc')
+      .limit(50)
+      .execute(),
+  ]);
+  return {
+    id: row.id,
+    customer: row.customer,
+    createdAt: row.created_at.toISOString(),
+    activationCodeRequired: row.activation_code_hash !== null,
+    allocationRevision: row.allocation_revision,
+    lastAllocationVersion: row.response_version,
+    binding: binding
+      ? {
+          serverKeyId: binding.signing_kid,
+          boundAt: binding.bound_at.toISOString(),
+          lastSyncCount: binding.last_sync_count,
+        }
+      : null,
+    licenses: licenses.map((l) => presentLicense(l.document)),
+    syncHistory: syncs.map(presentSyncLogRow),
+  };
+}

@@ -1,0 +1,70 @@
+import type { License } from '@leasehold/protocol';
+import { errorFromWire, LeaseholdError } from '@leasehold/protocol';
+import { clearBinding } from './bindings.ts';
+import type { AdminContext } from './context.ts';
+import { addLicense, changeLicense, listLicenses, removeLicense } from './licenses.ts';
+import { createServerId, listServerIds, showServerId } from './serverIds.ts';
+
+type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
+
+/** The vendor operations (C1), the same whether run on the database directly or over the admin API. */
+export interface VendorApi {
+  createServerId(input: unknown): Promise<Result<typeof createServerId>>;
+  listServerIds(): Promise<Result<typeof listServerIds>>;
+  showServerId(id: string): Promise<Result<typeof showServerId>>;
+  addLicense(id: string, input: unknown): Promise<License>;
+  changeLicense(id: string, number: string, input: unknown): Promise<License>;
+  removeLicense(id: string, number: string): Promise<{ removed: string }>;
+  listLicenses(id: string): Promise<License[]>;
+  clearBinding(id: string, input: unknown): Promise<Result<typeof clearBinding>>;
+}
+
+export function directVendorApi(ctx: AdminContext): VendorApi {
+  return {
+    createServerId: (input) => createServerId(ctx, input),
+    listServerIds: () => listServerIds(ctx),
+    showServerId: (id) => showServerId(ctx, id),
+    addLicense: (id, input) => addLicense(ctx, id, input),
+    changeLicense: (id, number, input) => changeLicense(ctx, id, number, input),
+    removeLicense: (id, number) => removeLicense(ctx, id, number),
+    listLicenses: (id) => listLicenses(ctx, id),
+    clearBinding: (id, input) => clearBinding(ctx, id, input),
+  };
+}
+
+/** The same operations against a running central server's admin API (`/v1/admin`, bearer token). */
+export function httpVendorApi(baseUrl: string, token: string): VendorApi {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, baseUrl), {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      throw new LeaseholdError('CENTRAL_UNAVAILABLE', `${baseUrl}: ${(error as Error).message}`);
+    }
+    const json = (await response.json().catch(() => undefined)) as unknown;
+    if (!response.ok)
+      throw errorFromWire(json) ?? new LeaseholdError('CENTRAL_UNAVAILABLE', `HTTP ${response.status}`);
+    return json as T;
+  };
+  const id = (value: string) => `/v1/admin/server-ids/${encodeURIComponent(value)}`;
+  return {
+    createServerId: (input) => call('POST', '/v1/admin/server-ids', input),
+    listServerIds: async () =>
+      (await call<{ serverIds: Result<typeof listServerIds> }>('GET', '/v1/admin/server-ids')).serverIds,
+    showServerId: (value) => call('GET', id(value)),
+    addLicense: (value, input) => call('POST', `${id(value)}/licenses`, input),
+    changeLicense: (value, number, input) =>
+      call('PATCH', `${id(value)}/licenses/${encodeURIComponent(number)}`, input),
+    removeLicense: (value, number) => call('DELETE', `${id(value)}/licenses/${encodeURIComponent(number)}`),
+    listLicenses: async (value) =>
+      (await call<{ licenses: License[] }>('GET', `${id(value)}/licenses`)).licenses,
+    clearBinding: (value, input) => call('POST', `${id(value)}/binding/clear`, input),
+  };
+}

@@ -1,0 +1,68 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeIssues, LeaseholdError, writeSecretFile } from '@leasehold/protocol';
+import { z } from 'zod';
+import type { StorageConfig } from './store/open.ts';
+
+/** `central.json` in the data folder: every setting of the central server (docs/configuration.md). */
+export const centralConfigSchema = z.strictObject({
+  formatVersion: z.literal(1),
+  storage: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('pglite') }),
+      z.strictObject({ kind: z.literal('postgres'), url: z.string().regex(/^postgres(ql)?:\/\//) }),
+    ])
+    .describe('pglite keeps the database in <data-dir>/db; postgres uses the given connection URL'),
+  host: z.string().min(1).default('0.0.0.0').describe('address the sync and admin endpoints listen on'),
+  port: z.int().min(0).max(65535).default(443).describe('primary sync port (S5: 443 in production)'),
+  fallbackPort: z
+    .int()
+    .min(0)
+    .max(65535)
+    .default(8080)
+    .describe('fallback sync port (S5: 8080 in production)'),
+  tls: z
+    .strictObject({ certFile: z.string(), keyFile: z.string() })
+    .optional()
+    .describe('PEM certificate and key; without them the server speaks plain HTTP (behind a TLS proxy)'),
+  adminTokenSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .describe('SHA-256 of the vendor admin token'),
+});
+export type CentralConfig = z.infer<typeof centralConfigSchema>;
+
+export const centralPaths = (dataDir: string) => ({
+  config: join(dataDir, 'central.json'),
+  privateKeys: join(dataDir, 'keys', 'vendor-private-keys.json'),
+  publicKeys: join(dataDir, 'vendor-public-keys.json'),
+  adminToken: join(dataDir, 'admin-token'),
+  pglite: join(dataDir, 'db'),
+  serveLock: join(dataDir, 'serve.json'),
+});
+
+export function loadCentralConfig(dataDir: string): CentralConfig {
+  const path = centralPaths(dataDir).config;
+  if (!existsSync(path)) throw new LeaseholdError('NOT_INITIALIZED', `no ${path}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new LeaseholdError('CONFIG_INVALID', `${path} is not JSON`);
+  }
+  const parsed = centralConfigSchema.safeParse(json);
+  if (!parsed.success)
+    throw new LeaseholdError('CONFIG_INVALID', `${path}: ${describeIssues(parsed.error).join('; ')}`);
+  return Object.freeze(parsed.data);
+}
+
+export function saveCentralConfig(dataDir: string, config: CentralConfig): void {
+  // 0600: a PostgreSQL URL may hold a password.
+  writeSecretFile(centralPaths(dataDir).config, `${JSON.stringify(config, null, 2)}\n`);
+}
+
+export function storageOf(dataDir: string, config: CentralConfig): StorageConfig {
+  return config.storage.kind === 'pglite'
+    ? { kind: 'pglite', dataDir: centralPaths(dataDir).pglite }
+    : { kind: 'postgres', url: config.storage.url };
+}

@@ -1,0 +1,17 @@
+import { MAX_MESSAGE_BYTES } from '@leasehold/protocol';
+import type { FastifyInstance } from 'fastify';
+import { handleSyncRequest, type SyncContext } from '../sync/handleSync.ts';
+
+/** The public sync endpoint (S5): a sealed request in, a sealed response out, same on 443 and 8080. */
+export function registerSyncRoutes(app: FastifyInstance, ctx: SyncContext): void {
+  app.addContentTypeParser(
+    ['application/jose', 'text/plain'],
+    { parseAs: 'string', bodyLimit: MAX_MESSAGE_BYTES },
+    (_req, body, done) => done(null, body),
+  );
+  app.post('/v1/sync', { bodyLimit: MAX_MESSAGE_BYTES }, async (request, reply) => {
+    const message = typeof request.body === 'string' ? request.body : '';
+    const sealed = await handleSyncRequest(ctx, message, { method: 'online', sourceAddress: request.ip });
+    return reply.type('application/jose').send(sealed);
+  });
+}

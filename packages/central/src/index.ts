@@ -1,0 +1,13 @@
+export * from './admin/bindings.ts';
+export type { AdminContext } from './admin/context.ts';
+export * from './admin/licenses.ts';
+export * from './admin/openVendorApi.ts';
+export * from './admin/serverIds.ts';
+export * from './admin/vendorApi.ts';
+export * from './config.ts';
+export * from './http/app.ts';
+export * from './init.ts';
+export * from './keys/vendorKeys.ts';
+export * from './serve.ts';
+export * from './store/open.ts';
+export * from './sync/handleSync.ts';

@@ -1,0 +1,81 @@
+import { type Kysely, sql } from 'kysely';
+
+/** Numbered migrations; the same SQL runs on PGlite and PostgreSQL. Never edit one that has shipped. */
+export const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'ids, licenses, bindings, sync log, audit log',
+    sql: `
+      create table license_server_ids (
+        id text primary key,
+        customer text,
+        activation_code_hash text,
+        allocation_revision integer not null default 0,
+        response_version integer not null default 0,
+        created_at timestamptz not null
+      );
+      create table licenses (
+        license_server_id text not null references license_server_ids(id) on delete cascade,
+        number text not null unique,
+        document jsonb not null,
+        updated_at timestamptz not null,
+        primary key (license_server_id, number)
+      );
+      create table bindings (
+        license_server_id text primary key references license_server_ids(id) on delete cascade,
+        signing_kid text not null,
+        signing_jwk jsonb not null,
+        encryption_jwk jsonb not null,
+        bound_at timestamptz not null,
+        last_sync_count integer not null default 0
+      );
+      create table sync_log (
+        id integer generated always as identity primary key,
+        license_server_id text not null,
+        request_id text,
+        at timestamptz not null,
+        method text not null,
+        source_address text,
+        signing_kid text,
+        outcome text not null,
+        allocation_version integer,
+        allocation_revision integer,
+        flags text
+      );
+      create index sync_log_by_id on sync_log (license_server_id, at desc);
+      create unique index sync_log_answered_request on sync_log (request_id) where outcome = 'ok';
+      create table audit_log (
+        id integer generated always as identity primary key,
+        at timestamptz not null,
+        actor text not null,
+        action text not null,
+        license_server_id text,
+        details jsonb not null
+      );
+    `,
+  },
+];
+
+// Any fixed number: several nodes starting together take this lock, so migrations run exactly once.
+const MIGRATION_LOCK = 7_361_120;
+
+export async function migrate(db: Kysely<unknown>): Promise<number[]> {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+    await sql`create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())`.execute(
+      trx,
+    );
+    const done = await sql<{ version: number }>`select version from schema_migrations`.execute(trx);
+    const applied = new Set(done.rows.map((r) => r.version));
+    const ran: number[] = [];
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      await sql.raw(migration.sql).execute(trx);
+      await sql`insert into schema_migrations (version, name) values (${migration.version}, ${migration.name})`.execute(
+        trx,
+      );
+      ran.push(migration.version);
+    }
+    return ran;
+  });
+}

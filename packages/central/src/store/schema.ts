@@ -1,0 +1,62 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date, Date>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface LicenseServerIdTable {
+  id: string;
+  customer: string | null;
+  activation_code_hash: string | null;
+  /** Bumped by every license change; shows whether the last sync delivered the current licenses. */
+  allocation_revision: number;
+  /** Bumped by every sync response: the allocation version the local server sees (S8: never equal twice). */
+  response_version: number;
+  created_at: Timestamp;
+}
+
+export interface LicenseTable {
+  license_server_id: string;
+  number: string;
+  document: Json<unknown>;
+  updated_at: Timestamp;
+}
+
+export interface BindingTable {
+  license_server_id: string;
+  signing_kid: string;
+  signing_jwk: Json<unknown>;
+  encryption_jwk: Json<unknown>;
+  bound_at: Timestamp;
+  last_sync_count: number;
+}
+
+export interface SyncLogTable {
+  id: Generated<number>;
+  license_server_id: string;
+  request_id: string | null;
+  at: Timestamp;
+  method: string;
+  source_address: string | null;
+  signing_kid: string | null;
+  outcome: string;
+  allocation_version: number | null;
+  allocation_revision: number | null;
+  flags: string | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Timestamp;
+  actor: string;
+  action: string;
+  license_server_id: string | null;
+  details: Json<unknown>;
+}
+
+export interface CentralDatabase {
+  license_server_ids: LicenseServerIdTable;
+  licenses: LicenseTable;
+  bindings: BindingTable;
+  sync_log: SyncLogTable;
+  audit_log: AuditLogTable;
+}

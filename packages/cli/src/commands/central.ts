@@ -1,0 +1,279 @@
+import { initCentral, openVendorApi, serveCentral, type VendorApi } from '@leasehold/central';
+import type { License } from '@leasehold/protocol';
+import { Command, Option } from 'commander';
+import pino from 'pino';
+import type { Environment } from '../environment.ts';
+import { print, table } from '../output.ts';
+import { action, componentSeats, integer, untilSignal } from './shared.ts';
+
+type Json = { json?: boolean; dataDir: string };
+
+function licenseLine(l: License): string {
+  const components = l.components.map((c) => `${c.name}=${c.seats}`).join(' ');
+  return `${l.number}  ${l.startDate}..${l.expiryDate}  ${components}${l.domain ? `  domain=${l.domain}` : ''}${l.name ? `  "${l.name}"` : ''}`;
+}
+
+async function withVendor<T>(
+  env: Environment,
+  dataDir: string,
+  fn: (api: VendorApi) => Promise<T>,
+): Promise<T> {
+  const { api, close } = await openVendorApi(dataDir, env.clock);
+  try {
+    return await fn(api);
+  } finally {
+    await close();
+  }
+}
+
+export function centralCommand(env: Environment): Command {
+  const central = new Command('central').description("the vendor's central license server");
+  const dataDir = () =>
+    new Option('--data-dir <dir>', 'central data folder (env LEASEHOLD_CENTRAL_DIR)').default(env.centralDir);
+  const json = () => new Option('--json', 'print one JSON document');
+
+  central
+    .command('init')
+    .description('create the vendor keys, the admin token and the database; print the vendor public key file')
+    .addOption(dataDir())
+    .option('--database-url <url>', 'use PostgreSQL at this URL instead of the embedded database')
+    .option('--host <address>', 'listen address')
+    .option('--port <port>', 'primary sync port (443 in production)', integer)
+    .option('--fallback-port <port>', 'fallback sync port (8080 in production)', integer)
+    .option('--vendor <name>', 'vendor name written into the public key file')
+    .addOption(json())
+    .action(
+      action(
+        async (
+          o: Json & {
+            databaseUrl?: string;
+            host?: string;
+            port?: number;
+            fallbackPort?: number;
+            vendor?: string;
+          },
+        ) => {
+          const result = await initCentral({ ...o, dataDir: o.dataDir });
+          print(o, result, () =>
+            [
+              `central server initialized in ${result.dataDir} (storage: ${result.storage})`,
+              `vendor public key file: ${result.vendorPublicKeysFile}`,
+              '  install it with every local server: leasehold server init --vendor-keys <that file> ...',
+              `admin token: in ${result.adminTokenFile} (mode 0600)`,
+            ].join('\n'),
+          );
+        },
+      ),
+    );
+
+  central
+    .command('serve')
+    .description('serve sync and vendor admin on the primary (443) and fallback (8080) ports')
+    .addOption(dataDir())
+    .option('--host <address>', 'listen address')
+    .option('--port <port>', 'primary sync port', integer)
+    .option('--fallback-port <port>', 'fallback sync port', integer)
+    .action(
+      action(async (o: Json & { host?: string; port?: number; fallbackPort?: number }) => {
+        const running = await serveCentral({
+          dataDir: o.dataDir,
+          clock: env.clock,
+          logger: pino({ level: env.logLevel }),
+          ...(o.port === undefined ? {} : { port: o.port }),
+          ...(o.fallbackPort === undefined ? {} : { fallbackPort: o.fallbackPort }),
+          ...(o.host === undefined ? {} : { host: o.host }),
+        });
+        process.stdout.write(`${JSON.stringify({ listening: running.ports, url: running.url })}\n`);
+        await untilSignal(() => running.close());
+      }),
+    );
+
+  const serverId = central.command('server-id').description('license server ids');
+  serverId
+    .command('create')
+    .description('create a license server id for a customer')
+    .addOption(dataDir())
+    .option('--id <id>', 'use this id (LS-XXXX-XXXX-XXXX) instead of a new one')
+    .option('--customer <name>', 'the customer the id is for')
+    .option('--activation-code', 'also issue a one-time activation code the first sync must present')
+    .addOption(json())
+    .action(
+      action(async (o: Json & { id?: string; customer?: string; activationCode?: boolean }) => {
+        const created = await withVendor(env, o.dataDir, (api) =>
+          api.createServerId({ id: o.id, customer: o.customer, activationCode: Boolean(o.activationCode) }),
+        );
+        print(o, created, () =>
+          [
+            `${created.id}${created.customer ? ` (${created.customer})` : ''}`,
+            ...('activationCode' in created
+              ? [`activation code: ${created.activationCode} (shown once)`]
+              : []),
+          ].join('\n'),
+        );
+      }),
+    );
+  serverId
+    .command('list')
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (o: Json) => {
+        const ids = await withVendor(env, o.dataDir, (api) => api.listServerIds());
+        print(o, { serverIds: ids }, () =>
+          table(ids, ['id', 'customer', 'bound', 'licenseCount', 'lastSyncAt']),
+        );
+      }),
+    );
+  serverId
+    .command('show')
+    .argument('<id>', 'license server id')
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (id: string, o: Json) => {
+        const shown = await withVendor(env, o.dataDir, (api) => api.showServerId(id));
+        print(o, shown, () =>
+          [
+            `${shown.id}${shown.customer ? ` (${shown.customer})` : ''}`,
+            `binding: ${shown.binding ? `server key ${shown.binding.serverKeyId}, since ${shown.binding.boundAt}` : 'none'}`,
+            `licenses (${shown.licenses.length}):`,
+            ...shown.licenses.map((l) => `  ${licenseLine(l)}`),
+            'sync history:',
+            table(shown.syncHistory, [
+              'at',
+              'method',
+              'outcome',
+              'allocationVersion',
+              'sourceAddress',
+              'flags',
+            ]),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  const license = central.command('license').description('licenses of a license server id');
+  const licenseFields = (cmd: Command) =>
+    cmd
+      .option('--name <text>', 'display name')
+      .option('--start <date>', 'start date YYYY-MM-DD')
+      .option('--expiry <date>', 'expiry date YYYY-MM-DD')
+      .option('--domain <domain>', 'only clients of this domain are served (L4)')
+      .option('--max-checkout-hours <hours>', 'longest checkout, 0 = no checkout', integer)
+      .option(
+        '--component <NAME=SEATS>',
+        'a component and its seats; repeat; Base is required',
+        componentSeats,
+      );
+  type LicenseFlags = Json & {
+    serverId: string;
+    number?: string;
+    name?: string;
+    start?: string;
+    expiry?: string;
+    domain?: string;
+    maxCheckoutHours?: number;
+    component?: Array<{ name: string; seats: number }>;
+    clearDomain?: boolean;
+    clearName?: boolean;
+  };
+  licenseFields(
+    license
+      .command('add')
+      .description('add a license to an id; it reaches the local server at its next sync')
+      .addOption(dataDir())
+      .requiredOption('--server-id <id>', 'license server id')
+      .option('--number <number>', 'license number (a new one when omitted)'),
+  )
+    .addOption(json())
+    .action(
+      action(async (o: LicenseFlags) => {
+        const added = await withVendor(env, o.dataDir, (api) =>
+          api.addLicense(o.serverId, {
+            number: o.number,
+            name: o.name,
+            startDate: o.start,
+            expiryDate: o.expiry,
+            domain: o.domain,
+            maxCheckoutHours: o.maxCheckoutHours,
+            components: o.component ?? [],
+          }),
+        );
+        print(o, added, () => `added ${licenseLine(added)}`);
+      }),
+    );
+  licenseFields(
+    license
+      .command('change')
+      .description('change a license; components merge by name, NAME=0 removes one')
+      .addOption(dataDir())
+      .requiredOption('--server-id <id>', 'license server id')
+      .requiredOption('--number <number>', 'license number')
+      .option('--clear-domain', 'remove the domain')
+      .option('--clear-name', 'remove the display name'),
+  )
+    .addOption(json())
+    .action(
+      action(async (o: LicenseFlags) => {
+        const changed = await withVendor(env, o.dataDir, (api) =>
+          api.changeLicense(o.serverId, o.number as string, {
+            name: o.clearName ? null : o.name,
+            startDate: o.start,
+            expiryDate: o.expiry,
+            domain: o.clearDomain ? null : o.domain,
+            maxCheckoutHours: o.maxCheckoutHours,
+            components: o.component,
+          }),
+        );
+        print(o, changed, () => `changed ${licenseLine(changed)}`);
+      }),
+    );
+  license
+    .command('remove')
+    .addOption(dataDir())
+    .requiredOption('--server-id <id>', 'license server id')
+    .requiredOption('--number <number>', 'license number')
+    .addOption(json())
+    .action(
+      action(async (o: LicenseFlags) => {
+        const removed = await withVendor(env, o.dataDir, (api) =>
+          api.removeLicense(o.serverId, o.number as string),
+        );
+        print(o, removed, () => `removed ${removed.removed}`);
+      }),
+    );
+  license
+    .command('list')
+    .addOption(dataDir())
+    .requiredOption('--server-id <id>', 'license server id')
+    .addOption(json())
+    .action(
+      action(async (o: LicenseFlags) => {
+        const licenses = await withVendor(env, o.dataDir, (api) => api.listLicenses(o.serverId));
+        print(o, { licenses }, () => (licenses.length ? licenses.map(licenseLine).join('\n') : '(none)'));
+      }),
+    );
+
+  central
+    .command('binding')
+    .description('bindings of ids to servers')
+    .command('clear')
+    .description('clear the binding of an id so that the next server to sync is bound (S4)')
+    .addOption(dataDir())
+    .requiredOption('--server-id <id>', 'license server id')
+    .requiredOption('--reason <text>', 'why (recorded in the audit log)')
+    .addOption(json())
+    .action(
+      action(async (o: Json & { serverId: string; reason: string }) => {
+        const cleared = await withVendor(env, o.dataDir, (api) =>
+          api.clearBinding(o.serverId, { reason: o.reason }),
+        );
+        print(
+          o,
+          cleared,
+          () => `binding of ${cleared.licenseServerId} cleared (was server key ${cleared.serverKeyId})`,
+        );
+      }),
+    );
+  return central;
+}

@@ -1,0 +1,151 @@
+import { initServer, openLocalServer, readStatus, type ServerStatus, serveServer } from '@leasehold/server';
+import { Command, Option } from 'commander';
+import pino from 'pino';
+import type { Environment } from '../environment.ts';
+import { print } from '../output.ts';
+import { action, integer, portList, untilSignal } from './shared.ts';
+
+type Json = { json?: boolean; dataDir: string };
+
+export function describeStatus(s: ServerStatus): string {
+  const lines = [
+    `license server id: ${s.licenseServerId}`,
+    `synchronized:      ${s.synchronized ? 'yes' : 'NO'}${s.synchronized ? `, ${s.daysRemaining} day(s) until the required sync (due by ${s.syncDueBy})` : ''}`,
+    `last sync:         ${s.lastSyncAt ?? 'never'} (allocation version ${s.allocationVersion})`,
+  ];
+  if (s.clock.state === 'rollback')
+    lines.push(`clock:             ROLLED BACK behind ${s.clock.highWater}; set the system clock right`);
+  if (s.lastSyncAttempt && s.lastSyncAttempt.outcome !== 'ok') {
+    lines.push(`last attempt:      ${s.lastSyncAttempt.at} ${s.lastSyncAttempt.outcome}`);
+  }
+  lines.push(`licenses:          ${s.licenses.length}`);
+  for (const l of s.licenses) {
+    lines.push(
+      `  ${l.number}  until ${l.expiryDate}  ${l.components.map((c) => `${c.name}=${c.seats}`).join(' ')}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function withServer<T>(
+  env: Environment,
+  dataDir: string,
+  fn: (s: Awaited<ReturnType<typeof openLocalServer>>) => Promise<T>,
+) {
+  const server = await openLocalServer(dataDir, env.clock);
+  try {
+    return await fn(server);
+  } finally {
+    server.close();
+  }
+}
+
+export function serverCommand(env: Environment): Command {
+  const server = new Command('server').description("the customer's local license server");
+  const dataDir = () =>
+    new Option('--data-dir <dir>', 'server data folder (env LEASEHOLD_SERVER_DIR)').default(env.serverDir);
+  const json = () => new Option('--json', 'print one JSON document');
+
+  server
+    .command('init')
+    .description(
+      'set up a local license server: its id, the central server, the vendor public key file; creates its keys',
+    )
+    .addOption(dataDir())
+    .requiredOption('--id <licenseServerId>', 'the license server id from the vendor')
+    .requiredOption(
+      '--central-url <url>',
+      'the central license server, e.g. https://licensing.vendor.example',
+    )
+    .requiredOption('--vendor-keys <file>', 'the vendor public key file')
+    .option('--activation-code <code>', 'the one-time activation code, if the vendor issued one')
+    .option('--central-ports <ports>', 'ports tried in order for online sync', portList)
+    .option('--client-port <port>', 'port applications connect to (default 443)', integer)
+    .option('--host <address>', 'listen address')
+    .addOption(json())
+    .action(
+      action(
+        async (
+          o: Json & {
+            id: string;
+            centralUrl: string;
+            vendorKeys: string;
+            activationCode?: string;
+            centralPorts?: number[];
+            clientPort?: number;
+            host?: string;
+          },
+        ) => {
+          const result = await initServer({
+            dataDir: o.dataDir,
+            licenseServerId: o.id,
+            centralUrl: o.centralUrl,
+            vendorKeysFile: o.vendorKeys,
+            ...(o.activationCode ? { activationCode: o.activationCode } : {}),
+            ...(o.centralPorts ? { centralPorts: o.centralPorts } : {}),
+            ...(o.clientPort === undefined ? {} : { clientPort: o.clientPort }),
+            ...(o.host ? { host: o.host } : {}),
+          });
+          print(
+            o,
+            result,
+            () =>
+              `local server ${result.licenseServerId} initialized in ${result.dataDir}; next: leasehold server sync`,
+          );
+        },
+      ),
+    );
+
+  server
+    .command('serve')
+    .description('serve applications on the client port')
+    .addOption(dataDir())
+    .option('--port <port>', 'client port', integer)
+    .option('--host <address>', 'listen address')
+    .action(
+      action(async (o: Json & { port?: number; host?: string }) => {
+        const running = await serveServer({
+          dataDir: o.dataDir,
+          clock: env.clock,
+          logger: pino({ level: env.logLevel }),
+          ...(o.port === undefined ? {} : { port: o.port }),
+          ...(o.host ? { host: o.host } : {}),
+        });
+        process.stdout.write(`${JSON.stringify({ listening: running.port, url: running.url })}\n`);
+        await untilSignal(() => running.close());
+      }),
+    );
+
+  server
+    .command('status')
+    .description('id, synchronization, days remaining, allocation version, licenses')
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (o: Json) => {
+        const status = await withServer(env, o.dataDir, async (s) => readStatus(s));
+        print(o, status, () => describeStatus(status));
+      }),
+    );
+
+  const sync = server
+    .command('sync')
+    .description('synchronize with the central server (online: port 443, then 8080)');
+  const syncNow = async (o: Json) => {
+    const result = await withServer(env, o.dataDir, (s) => s.syncClient.sync(s.onlineTransport()));
+    print(
+      o,
+      result,
+      () =>
+        `synchronized ${result.licenseServerId}: allocation version ${result.allocationVersion}, ${result.licenses} license(s)`,
+    );
+  };
+  sync.addOption(dataDir()).addOption(json()).action(action(syncNow));
+  sync
+    .command('now')
+    .description('synchronize now (the default)')
+    .addOption(dataDir())
+    .addOption(json())
+    .action(action(syncNow));
+  return server;
+}

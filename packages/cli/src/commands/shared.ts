@@ -1,0 +1,50 @@
+import { InvalidArgumentError } from 'commander';
+import { printError } from '../output.ts';
+
+/** Runs a command action; a failure prints its code and sets a non-zero exit code. */
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (error) {
+      const options = args.find((a) => typeof a === 'object' && a !== null && 'json' in (a as object)) as
+        | { json?: boolean }
+        | undefined;
+      process.exitCode = printError(error, Boolean(options?.json));
+    }
+  };
+}
+
+export function integer(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}
+
+export function portList(value: string): number[] {
+  const ports = value.split(',').map((p) => p.trim());
+  if (ports.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535)) {
+    throw new InvalidArgumentError('expected ports such as 443,8080');
+  }
+  return ports.map(Number);
+}
+
+export function componentSeats(value: string, previous: Array<{ name: string; seats: number }> = []) {
+  const match = /^([^=]+)=(\d+)$/.exec(value);
+  if (!match) throw new InvalidArgumentError('expected NAME=SEATS, for example Base=10');
+  return [...previous, { name: (match[1] as string).trim(), seats: Number(match[2]) }];
+}
+
+/** Waits for Ctrl-C or SIGTERM, then runs the cleanup. */
+export function untilSignal(cleanup: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      cleanup().finally(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,25 @@
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Writes a file so that a crash leaves either the old or the new content, never a torn one.
+ * Secrets pass mode 0o600: the mode is set on the temporary file before any byte is written.
+ * (The one file helper shared by both servers; the protocol package otherwise does no I/O.)
+ */
+export function writeFileAtomic(path: string, content: string, mode = 0o644): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const temporary = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temporary, 'w', mode);
+  try {
+    chmodSync(temporary, mode);
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+}
+
+export function writeSecretFile(path: string, content: string): void {
+  writeFileAtomic(path, content, 0o600);
+}

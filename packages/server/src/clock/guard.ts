@@ -1,0 +1,57 @@
+import { type Clock, LeaseholdError } from '@leasehold/protocol';
+import type { ServerStore } from '../store/serverStore.ts';
+
+export type ClockJudgement = { ok: true; now: Date } | { ok: false; behindMs: number; highWater: Date };
+
+/**
+ * S10, as a pure decision: the effective time never goes back. A system clock behind the latest
+ * time seen by more than the tolerance is a rollback; within it, the latest time seen is used.
+ */
+export function judgeClock(
+  systemNowMs: number,
+  highWaterMs: number | undefined,
+  toleranceMs: number,
+): ClockJudgement {
+  if (highWaterMs === undefined || systemNowMs >= highWaterMs)
+    return { ok: true, now: new Date(systemNowMs) };
+  if (highWaterMs - systemNowMs > toleranceMs) {
+    return { ok: false, behindMs: highWaterMs - systemNowMs, highWater: new Date(highWaterMs) };
+  }
+  return { ok: true, now: new Date(highWaterMs) };
+}
+
+// Writing the high-water mark on every request would cost a disk write each; a minute of slack is
+// far inside the tolerance.
+const PERSIST_STEP_MS = 60_000;
+
+/** The rollback-proof clock: the system clock, checked against and recorded into the store. */
+export class ClockGuard {
+  constructor(
+    private readonly clock: Clock,
+    private readonly store: ServerStore,
+    readonly toleranceMs: number,
+  ) {}
+
+  judge(): ClockJudgement {
+    const system = this.clock.now().getTime();
+    const highWater = this.store.clockHighWater();
+    const judgement = judgeClock(system, highWater, this.toleranceMs);
+    if (judgement.ok && (highWater === undefined || system - highWater >= PERSIST_STEP_MS)) {
+      this.store.raiseClockHighWater(new Date(system));
+    }
+    return judgement;
+  }
+
+  /** The effective time, or CLOCK_ROLLBACK. */
+  now(): Date {
+    const judgement = this.judge();
+    if (!judgement.ok) {
+      const minutes = Math.round(judgement.behindMs / 60_000);
+      throw new LeaseholdError(
+        'CLOCK_ROLLBACK',
+        `the clock is ${minutes} minute(s) behind ${judgement.highWater.toISOString()}, a time this server has already seen`,
+      );
+    }
+    return judgement.now;
+  }
+}

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeIssues, LeaseholdError, licenseServerIdSchema, writeSecretFile } from '@leasehold/protocol';
+import { z } from 'zod';
+
+/** `server.json` in the data folder: every setting of the local license server (docs/configuration.md). */
+export const serverConfigSchema = z.strictObject({
+  formatVersion: z.literal(1),
+  licenseServerId: licenseServerIdSchema.describe('the license server id the vendor issued'),
+  centralUrl: z
+    .url({ protocol: /^https?$/ })
+    .describe(
+      'the central license server, e.g. https://licensing.vendor.example; its port is ignored for sync',
+    ),
+  centralPorts: z
+    .array(z.int().min(1).max(65535))
+    .min(1)
+    .max(4)
+    .default([443, 8080])
+    .describe('ports tried in order for online sync (S5: 443, then 8080)'),
+  activationCode: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('one-time code the vendor issued with the id, for the first sync'),
+  host: z.string().min(1).default('0.0.0.0').describe('address the client endpoint listens on'),
+  clientPort: z.int().min(0).max(65535).default(443).describe('port applications connect to (L0)'),
+  clockToleranceSeconds: z
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(900)
+    .describe('how far the system clock may go back before licenses are refused with CLOCK_ROLLBACK (S10)'),
+  syncTimeoutSeconds: z
+    .int()
+    .min(1)
+    .max(600)
+    .default(20)
+    .describe('time allowed for each online sync attempt'),
+});
+export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
+export const serverPaths = (dataDir: string) => ({
+  config: join(dataDir, 'server.json'),
+  privateKeys: join(dataDir, 'keys', 'server-private-keys.json'),
+  vendorPublicKeys: join(dataDir, 'vendor-public-keys.json'),
+  database: join(dataDir, 'server.db'),
+});
+
+export function loadServerConfig(dataDir: string): ServerConfig {
+  const path = serverPaths(dataDir).config;
+  if (!existsSync(path))
+    throw new LeaseholdError('NOT_INITIALIZED', `no ${path}; run \`leasehold server init\``);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new LeaseholdError('CONFIG_INVALID', `${path} is not JSON`);
+  }
+  const parsed = serverConfigSchema.safeParse(json);
+  if (!parsed.success)
+    throw new LeaseholdError('CONFIG_INVALID', `${path}: ${describeIssues(parsed.error).join('; ')}`);
+  return Object.freeze(parsed.data);
+}
+
+export function saveServerConfig(dataDir: string, config: ServerConfig): void {
+  // 0600: the activation code is a secret until the first sync.
+  writeSecretFile(serverPaths(dataDir).config, `${JSON.stringify(config, null, 2)}\n`);
+}

@@ -1,0 +1,22 @@
+import { LeaseholdError } from '@leasehold/protocol';
+import type { ClockGuard } from '../clock/guard.ts';
+import type { ServerStore } from '../store/serverStore.ts';
+import { syncState } from '../sync/state.ts';
+
+/**
+ * S1 and S10 before any license is issued: the clock has not been wound back, and the last sync is
+ * at most 366 days old. Returns the effective time for the decision that follows.
+ */
+export function assertMayIssue(guard: ClockGuard, store: ServerStore): Date {
+  const now = guard.now();
+  const state = syncState(store.lastSyncAt(), now);
+  if (!state.synchronized) {
+    throw new LeaseholdError(
+      'NOT_SYNCHRONIZED',
+      state.lastSyncAt
+        ? `last sync ${state.lastSyncAt}, due by ${state.syncDueBy}`
+        : 'this server has never synchronized',
+    );
+  }
+  return now;
+}

@@ -1,0 +1,43 @@
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '@leasehold/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import { buildServerApp } from './http/app.ts';
+import { openLocalServer } from './localServer.ts';
+
+export interface ServeServerOptions {
+  dataDir: string;
+  clock: Clock;
+  logger?: FastifyBaseLogger | boolean;
+  /** Overrides the configured client port (tests use free high ports; 0 picks one). */
+  port?: number;
+  host?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** `leasehold server serve`: the client endpoint on the configured port (L0: 443 by default). */
+export async function serveServer(options: ServeServerOptions): Promise<RunningServer> {
+  const server = await openLocalServer(options.dataDir, options.clock);
+  const app = buildServerApp(server, options.logger ?? false);
+  const host = options.host ?? server.config.host;
+  try {
+    await app.listen({ port: options.port ?? server.config.clientPort, host });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return {
+    url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`,
+    port,
+    async close() {
+      await app.close();
+      server.close();
+    },
+  };
+}

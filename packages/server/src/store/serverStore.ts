@@ -1,0 +1,143 @@
+import { type Allocation, allocationSchema, LeaseholdError } from '@leasehold/protocol';
+import type Database from 'better-sqlite3';
+
+export interface StoredAllocation {
+  allocation: Allocation;
+  receivedAt: string;
+  method: string;
+}
+
+export interface ApplyAllocation {
+  allocation: Allocation;
+  requestId: string;
+  method: 'online' | 'file';
+  receivedAt: Date;
+  clockHighWater: Date;
+}
+
+/** The local server's durable state, over prepared better-sqlite3 statements. */
+export class ServerStore {
+  readonly #db: Database.Database;
+  readonly #getMeta: Database.Statement<[string], { value: string }>;
+  readonly #setMeta: Database.Statement<[string, string]>;
+  readonly #current: Database.Statement<[], { document: string; received_at: string; method: string }>;
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+    this.#getMeta = db.prepare('select value from meta where key = ?');
+    this.#setMeta = db.prepare(
+      'insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value',
+    );
+    this.#current = db.prepare(
+      'select document, received_at, method from allocations order by version desc limit 1',
+    );
+  }
+
+  get db(): Database.Database {
+    return this.#db;
+  }
+
+  meta(key: string): string | undefined {
+    return this.#getMeta.get(key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.#setMeta.run(key, value);
+  }
+
+  currentAllocation(): StoredAllocation | undefined {
+    const row = this.#current.get();
+    if (!row) return undefined;
+    return {
+      allocation: allocationSchema.parse(JSON.parse(row.document)),
+      receivedAt: row.received_at,
+      method: row.method,
+    };
+  }
+
+  lastSyncAt(): Date | undefined {
+    const value = this.meta('sync.lastAt');
+    return value ? new Date(value) : undefined;
+  }
+
+  syncCount(): number {
+    return Number(this.meta('sync.count') ?? 0);
+  }
+
+  recordPendingRequest(requestId: string, createdAt: Date, method: 'online' | 'file'): void {
+    this.#db
+      .prepare('insert into sync_requests (request_id, created_at, method) values (?, ?, ?)')
+      .run(requestId, createdAt.toISOString(), method);
+  }
+
+  recordSyncOutcome(at: Date, method: string, outcome: string, detail?: string, version?: number): void {
+    this.#db
+      .prepare(
+        'insert into sync_history (at, method, outcome, allocation_version, detail) values (?, ?, ?, ?, ?)',
+      )
+      .run(at.toISOString(), method, outcome, version ?? null, detail ?? null);
+  }
+
+  /**
+   * Stores a verified allocation atomically with its version (S2): the version and the request are
+   * checked again inside the write transaction, so that a second process applying the same or an
+   * older response at the same moment is refused and nothing is half-written.
+   */
+  applyAllocation(input: ApplyAllocation): void {
+    const run = this.#db.transaction(() => {
+      const current = this.#db.prepare('select max(version) as v from allocations').get() as {
+        v: number | null;
+      };
+      if ((current.v ?? 0) >= input.allocation.version) {
+        throw new LeaseholdError(
+          'RESPONSE_STALE',
+          `stored version ${current.v}, response version ${input.allocation.version}`,
+        );
+      }
+      const pending = this.#db
+        .prepare('select answered_at from sync_requests where request_id = ?')
+        .get(input.requestId) as { answered_at: string | null } | undefined;
+      if (!pending)
+        throw new LeaseholdError(
+          'RESPONSE_NOT_FOR_THIS_REQUEST',
+          'this server never sent the request it answers',
+        );
+      if (pending.answered_at)
+        throw new LeaseholdError('RESPONSE_STALE', 'the request it answers was already answered');
+      const at = input.receivedAt.toISOString();
+      this.#db
+        .prepare(
+          'insert into allocations (version, issued_at, received_at, method, document) values (?, ?, ?, ?, ?)',
+        )
+        .run(
+          input.allocation.version,
+          input.allocation.issuedAt,
+          at,
+          input.method,
+          JSON.stringify(input.allocation),
+        );
+      this.#db
+        .prepare('update sync_requests set answered_at = ? where request_id = ?')
+        .run(at, input.requestId);
+      this.setMeta('sync.lastAt', at);
+      this.setMeta('sync.count', String(this.syncCount() + 1));
+      this.raiseClockHighWater(input.clockHighWater);
+      this.recordSyncOutcome(input.receivedAt, input.method, 'ok', undefined, input.allocation.version);
+    });
+    run.immediate();
+  }
+
+  clockHighWater(): number | undefined {
+    const value = this.meta('clock.highWater');
+    return value === undefined ? undefined : Number(value);
+  }
+
+  raiseClockHighWater(at: Date): void {
+    this.#db
+      .prepare(
+        `insert into meta (key, value) values ('clock.highWater', ?)
+         on conflict(key) do update set value = excluded.value where cast(value as integer) < cast(excluded.value as integer)`,
+      )
+      .run(String(at.getTime()));
+  }
+}

@@ -1,0 +1,123 @@
+import {
+  FORMAT_VERSION,
+  LeaseholdError,
+  openSyncResponse,
+  type PartyKeys,
+  publicJwkOf,
+  randomToken,
+  SYNC_REQUEST_TYPE,
+  type SyncRequest,
+  sealSyncRequest,
+  type VendorPublicKeys,
+} from '@leasehold/protocol';
+import type { ClockGuard } from '../clock/guard.ts';
+import type { ServerConfig } from '../config.ts';
+import type { ServerStore } from '../store/serverStore.ts';
+import { checkResponse } from './accept.ts';
+import type { SyncTransport } from './transport.ts';
+
+export interface SyncClientDeps {
+  config: ServerConfig;
+  keys: PartyKeys;
+  vendor: VendorPublicKeys;
+  store: ServerStore;
+  guard: ClockGuard;
+}
+
+export interface SyncResult {
+  licenseServerId: string;
+  allocationVersion: number;
+  licenses: number;
+  syncedAt: string;
+  method: 'online' | 'file';
+}
+
+/**
+ * Both ways of syncing share this: a request is prepared (and remembered as pending), and a response
+ * is opened, checked against what was asked and stored. Online sync joins the two over a transport;
+ * file sync carries them by hand.
+ */
+export class SyncClient {
+  constructor(private readonly deps: SyncClientDeps) {}
+
+  async prepareRequest(method: 'online' | 'file'): Promise<{ requestId: string; message: string }> {
+    const { config, keys, vendor, store, guard } = this.deps;
+    const now = guard.now();
+    const request: SyncRequest = {
+      type: SYNC_REQUEST_TYPE,
+      formatVersion: FORMAT_VERSION,
+      licenseServerId: config.licenseServerId,
+      requestId: randomToken(16),
+      createdAt: now.toISOString(),
+      syncCount: store.syncCount(),
+      allocationVersion: store.currentAllocation()?.allocation.version ?? 0,
+      serverKeys: {
+        signing: publicJwkOf(keys.signing.publicKey) as SyncRequest['serverKeys']['signing'],
+        encryption: publicJwkOf(keys.encryption.publicKey) as SyncRequest['serverKeys']['encryption'],
+      },
+      ...(config.activationCode && !store.lastSyncAt() ? { activationCode: config.activationCode } : {}),
+    };
+    const message = await sealSyncRequest(request, keys, vendor);
+    store.recordPendingRequest(request.requestId, now, method);
+    return { requestId: request.requestId, message };
+  }
+
+  async applyResponse(
+    message: string,
+    method: 'online' | 'file',
+    expectedRequestId?: string,
+  ): Promise<SyncResult> {
+    const { config, keys, vendor, store, guard } = this.deps;
+    const now = guard.now();
+    const { response } = await openSyncResponse(message, keys, vendor);
+    checkResponse(response, {
+      licenseServerId: config.licenseServerId,
+      serverKeyId: keys.signing.kid,
+      currentVersion: store.currentAllocation()?.allocation.version ?? 0,
+      now,
+    });
+    if (expectedRequestId && response.requestId !== expectedRequestId) {
+      throw new LeaseholdError(
+        'RESPONSE_NOT_FOR_THIS_REQUEST',
+        'the answer names another request than the one just sent',
+      );
+    }
+    // The signed issue time also moves the clock's high-water mark (S10), less the tolerance so that
+    // a central clock slightly ahead of ours does not look like a rollback.
+    const signedTime = new Date(response.issuedAt).getTime() - guard.toleranceMs;
+    store.applyAllocation({
+      allocation: response.allocation,
+      requestId: response.requestId,
+      method,
+      receivedAt: now,
+      clockHighWater: new Date(Math.max(signedTime, now.getTime())),
+    });
+    return {
+      licenseServerId: config.licenseServerId,
+      allocationVersion: response.allocation.version,
+      licenses: response.allocation.licenses.length,
+      syncedAt: now.toISOString(),
+      method,
+    };
+  }
+
+  /** One complete sync over a transport; failures are recorded in the sync history with their code. */
+  async sync(transport: SyncTransport): Promise<SyncResult> {
+    try {
+      const { requestId, message } = await this.prepareRequest(transport.method);
+      const answer = await transport.exchange(message);
+      return await this.applyResponse(answer, transport.method, requestId);
+    } catch (error) {
+      const code = error instanceof LeaseholdError ? error.code : 'INTERNAL';
+      const judgement = this.deps.guard.judge();
+      const at = judgement.ok ? judgement.now : judgement.highWater;
+      this.deps.store.recordSyncOutcome(
+        at,
+        transport.method,
+        code,
+        error instanceof Error ? error.message : String(error),
+      );
+      throw error;
+    }
+  }
+}
