@@ -12,7 +12,7 @@ import { openCentralStore } from './store/open.ts';
 export interface ServeCentralOptions {
   dataDir: string;
   clock: Clock;
-  logger?: FastifyBaseLogger | boolean;
+  logger?: FastifyBaseLogger;
   /** Overrides of the configured ports (tests use free high ports; 0 picks one). */
   port?: number;
   fallbackPort?: number;
@@ -36,7 +36,7 @@ export async function serveCentral(options: ServeCentralOptions): Promise<Runnin
     clock: options.clock,
     vendorKeys,
     adminTokenSha256: config.adminTokenSha256,
-    logger: options.logger ?? false,
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   await app.ready();
   const tls = config.tls

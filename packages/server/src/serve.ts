@@ -7,7 +7,7 @@ import { openLocalServer } from './localServer.ts';
 export interface ServeServerOptions {
   dataDir: string;
   clock: Clock;
-  logger?: FastifyBaseLogger | boolean;
+  logger?: FastifyBaseLogger;
   /** Overrides the configured client port (tests use free high ports; 0 picks one). */
   port?: number;
   host?: string;
@@ -22,7 +22,7 @@ export interface RunningServer {
 /** `leasehold server serve`: the client endpoint on the configured port (L0: 443 by default). */
 export async function serveServer(options: ServeServerOptions): Promise<RunningServer> {
   const server = await openLocalServer(options.dataDir, options.clock);
-  const app = buildServerApp(server, options.logger ?? false);
+  const app = buildServerApp(server, options.logger);
   const host = options.host ?? server.config.host;
   try {
     await app.listen({ port: options.port ?? server.config.clientPort, host });

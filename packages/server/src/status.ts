@@ -8,7 +8,7 @@ export interface ServerStatus {
   centralUrl: string;
   synchronized: boolean;
   lastSyncAt: string | null;
-  syncDueBy: string | null;
+  synchronizedUntil: string | null;
   daysRemaining: number;
   allocationVersion: number;
   syncCount: number;

@@ -11,12 +11,12 @@ export interface CentralAppOptions {
   clock: Clock;
   vendorKeys: PartyKeys;
   adminTokenSha256: string;
-  logger?: FastifyBaseLogger | boolean;
+  logger?: FastifyBaseLogger;
 }
 
 /** Builds the central server's HTTP app without listening: `serve` listens, tests inject or listen on free ports. */
 export function buildCentralApp(options: CentralAppOptions): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, trustProxy: false });
+  const app = options.logger ? Fastify({ loggerInstance: options.logger }) : Fastify({ logger: false });
   installErrorHandling(app);
   app.get('/healthz', async () => ({ ok: true }));
   registerSyncRoutes(app, { db: options.db, clock: options.clock, vendorKeys: options.vendorKeys });

@@ -10,7 +10,7 @@ type Json = { json?: boolean; dataDir: string };
 export function describeStatus(s: ServerStatus): string {
   const lines = [
     `license server id: ${s.licenseServerId}`,
-    `synchronized:      ${s.synchronized ? 'yes' : 'NO'}${s.synchronized ? `, ${s.daysRemaining} day(s) until the required sync (due by ${s.syncDueBy})` : ''}`,
+    `synchronized:      ${s.synchronized ? 'yes' : 'NO'}${s.synchronized ? `, ${s.daysRemaining} day(s) left to sync (synchronized until ${s.synchronizedUntil})` : ''}`,
     `last sync:         ${s.lastSyncAt ?? 'never'} (allocation version ${s.allocationVersion})`,
   ];
   if (s.clock.state === 'rollback')

@@ -14,7 +14,7 @@ export function assertMayIssue(guard: ClockGuard, store: ServerStore): Date {
     throw new LeaseholdError(
       'NOT_SYNCHRONIZED',
       state.lastSyncAt
-        ? `last sync ${state.lastSyncAt}, due by ${state.syncDueBy}`
+        ? `last sync ${state.lastSyncAt}; it stopped being enough at ${state.synchronizedUntil}`
         : 'this server has never synchronized',
     );
   }

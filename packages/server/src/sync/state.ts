@@ -1,23 +1,29 @@
 import { DAY_MS } from '@leasehold/protocol';
 
-/** S1: a server is synchronized while its last successful sync is at most 366 days old. */
+/**
+ * S1: a server is synchronized while its last successful sync is at most 366 days old, counted in
+ * whole days: synchronized through day 366 after the sync, refused from day 367 on.
+ */
 export const SYNC_VALID_DAYS = 366;
 
 export interface SyncState {
   synchronized: boolean;
   lastSyncAt: string | null;
-  syncDueBy: string | null;
+  /** The moment the server stops issuing unless it syncs again (the start of day 367). */
+  synchronizedUntil: string | null;
+  /** Whole days after today on which the server is still synchronized (0 on the last day). */
   daysRemaining: number;
 }
 
 export function syncState(lastSyncAt: Date | undefined, now: Date): SyncState {
-  if (!lastSyncAt) return { synchronized: false, lastSyncAt: null, syncDueBy: null, daysRemaining: 0 };
-  const dueBy = lastSyncAt.getTime() + SYNC_VALID_DAYS * DAY_MS;
-  const left = dueBy - now.getTime();
+  if (!lastSyncAt)
+    return { synchronized: false, lastSyncAt: null, synchronizedUntil: null, daysRemaining: 0 };
+  const ageDays = Math.floor((now.getTime() - lastSyncAt.getTime()) / DAY_MS);
+  const synchronized = ageDays <= SYNC_VALID_DAYS;
   return {
-    synchronized: left >= 0,
+    synchronized,
     lastSyncAt: lastSyncAt.toISOString(),
-    syncDueBy: new Date(dueBy).toISOString(),
-    daysRemaining: left >= 0 ? Math.ceil(left / DAY_MS) : 0,
+    synchronizedUntil: new Date(lastSyncAt.getTime() + (SYNC_VALID_DAYS + 1) * DAY_MS).toISOString(),
+    daysRemaining: synchronized ? SYNC_VALID_DAYS - Math.max(0, ageDays) : 0,
   };
 }

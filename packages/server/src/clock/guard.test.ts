@@ -1,0 +1,64 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DAY_MS, HOUR_MS, type LeaseholdError, ManualClock } from '@leasehold/protocol';
+import { describe, expect, it } from 'vitest';
+import { openServerDatabase } from '../store/open.ts';
+import { ServerStore } from '../store/serverStore.ts';
+import { ClockGuard, judgeClock } from './guard.ts';
+
+const MIN = 60_000;
+
+describe('judgeClock (S10)', () => {
+  it('accepts any time when nothing has been seen yet', () => {
+    expect(judgeClock(1_000, undefined, 15 * MIN)).toEqual({ ok: true, now: new Date(1_000) });
+  });
+
+  it('uses the latest time seen when the clock is a little behind it', () => {
+    expect(judgeClock(HOUR_MS - 5 * MIN, HOUR_MS, 15 * MIN)).toEqual({ ok: true, now: new Date(HOUR_MS) });
+  });
+
+  it('calls a clock more than the tolerance behind a rollback', () => {
+    expect(judgeClock(HOUR_MS - 16 * MIN, HOUR_MS, 15 * MIN)).toMatchObject({
+      ok: false,
+      behindMs: 16 * MIN,
+    });
+  });
+});
+
+describe('ClockGuard', () => {
+  const open = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leasehold-guard-'));
+    return new ServerStore(openServerDatabase(join(dir, 'server.db')));
+  };
+
+  it('refuses with CLOCK_ROLLBACK after the clock is wound back, until it is right again', () => {
+    const clock = new ManualClock('2027-01-01T00:00:00Z');
+    const guard = new ClockGuard(clock, open(), 15 * MIN);
+    guard.now();
+    clock.advance(DAY_MS);
+    guard.now();
+    clock.advance(-2 * HOUR_MS);
+    expect(() => guard.now()).toThrowError(
+      expect.objectContaining({ code: 'CLOCK_ROLLBACK' }) as unknown as LeaseholdError,
+    );
+    clock.advance(2 * HOUR_MS);
+    expect(guard.now().toISOString()).toBe('2027-01-02T00:00:00.000Z');
+  });
+
+  it('keeps the latest time across restarts, in the store', () => {
+    const store = open();
+    const clock = new ManualClock('2027-01-01T00:00:00Z');
+    new ClockGuard(clock, store, 15 * MIN).now();
+    clock.advance(-DAY_MS);
+    const restarted = new ClockGuard(clock, store, 15 * MIN);
+    expect(restarted.judge().ok).toBe(false);
+  });
+
+  it('never lowers the recorded time', () => {
+    const store = open();
+    store.raiseClockHighWater(new Date(2 * DAY_MS));
+    store.raiseClockHighWater(new Date(DAY_MS));
+    expect(store.clockHighWater()).toBe(2 * DAY_MS);
+  });
+});

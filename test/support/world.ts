@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import { type Daemon, daemon, leasehold, tempDir } from './leasehold.ts';
+
+/**
+ * A vendor with a running central server and helpers for local servers, all through the real
+ * `leasehold` program: the setup every scenario starts from.
+ */
+export class World {
+  readonly root = tempDir('world');
+  readonly centralDir = join(this.root, 'central');
+  central!: Daemon;
+  env: NodeJS.ProcessEnv = {};
+
+  static async start(options: { databaseUrl?: string } = {}): Promise<World> {
+    const world = new World();
+    const init = await world.vendor([
+      'init',
+      '--host',
+      '127.0.0.1',
+      ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []),
+      '--json',
+    ]);
+    if (init.code !== 0) throw new Error(`central init failed: ${init.stderr}`);
+    await world.startCentral();
+    return world;
+  }
+
+  async startCentral(): Promise<void> {
+    this.central = await daemon(
+      ['central', 'serve', '--data-dir', this.centralDir, '--port', '0', '--fallback-port', '0'],
+      this.env,
+    );
+  }
+
+  get ports(): { primary: number; fallback: number } {
+    return this.central.info.listening;
+  }
+
+  get vendorKeysFile(): string {
+    return join(this.centralDir, 'vendor-public-keys.json');
+  }
+
+  vendor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    return leasehold(['central', ...args, '--data-dir', this.centralDir], { ...this.env, ...env });
+  }
+
+  async createServerId(customer = 'Example Customer'): Promise<string> {
+    const created = await this.vendor(['server-id', 'create', '--customer', customer, '--json']);
+    if (created.code !== 0) throw new Error(created.stderr);
+    return created.json.id;
+  }
+
+  async addLicense(id: string, ...flags: string[]) {
+    const added = await this.vendor([
+      'license',
+      'add',
+      '--server-id',
+      id,
+      '--expiry',
+      '2030-12-31',
+      '--component',
+      'Base=10',
+      ...flags,
+      '--json',
+    ]);
+    if (added.code !== 0) throw new Error(added.stderr);
+    return added.json;
+  }
+
+  /** Initializes a local server in its own folder; `ports` defaults to the central's two ports. */
+  async localServer(id: string, options: { name?: string; ports?: number[] } = {}) {
+    const dataDir = join(this.root, options.name ?? 'server');
+    const ports = options.ports ?? [this.ports.primary, this.ports.fallback];
+    const init = await leasehold(
+      [
+        'server',
+        'init',
+        '--data-dir',
+        dataDir,
+        '--id',
+        id,
+        '--central-url',
+        'http://127.0.0.1',
+        '--central-ports',
+        ports.join(','),
+        '--vendor-keys',
+        this.vendorKeysFile,
+        '--json',
+      ],
+      this.env,
+    );
+    if (init.code !== 0) throw new Error(`server init failed: ${init.stderr}`);
+    return new LocalServerHandle(dataDir, init.json.serverKeyId, this);
+  }
+
+  async stop(): Promise<void> {
+    await this.central?.stop();
+  }
+}
+
+export class LocalServerHandle {
+  constructor(
+    readonly dataDir: string,
+    readonly serverKeyId: string,
+    private readonly world: World,
+  ) {}
+
+  run(args: string[], env: NodeJS.ProcessEnv = {}) {
+    return leasehold(['server', ...args, '--data-dir', this.dataDir], { ...this.world.env, ...env });
+  }
+
+  sync(env: NodeJS.ProcessEnv = {}) {
+    return this.run(['sync', '--json'], env);
+  }
+
+  async status(env: NodeJS.ProcessEnv = {}) {
+    const result = await this.run(['status', '--json'], env);
+    if (result.code !== 0) throw new Error(result.stderr);
+    return result.json;
+  }
+}
