@@ -14,11 +14,8 @@ export const licenseRequestSchema = z.strictObject({
 });
 
 /** The local server's client endpoint. The lease engine arrives with the next issue; the gate is here now. */
-export function buildServerApp(
-  server: LocalServer,
-  logger: FastifyBaseLogger | boolean = false,
-): FastifyInstance {
-  const app = Fastify({ logger });
+export function buildServerApp(server: LocalServer, logger?: FastifyBaseLogger): FastifyInstance {
+  const app = logger ? Fastify({ loggerInstance: logger }) : Fastify({ logger: false });
   installErrorHandling(app);
   app.get('/healthz', async () => ({ ok: true }));
   app.post('/v1/licenses', async (request) => {

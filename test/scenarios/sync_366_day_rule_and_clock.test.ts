@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAY_MS, daemon } from '../support/leasehold.ts';
+import { type LocalServerHandle, World } from '../support/world.ts';
+
+const HOUR_MS = 3_600_000;
+const at = (ms: number) => ({ LEASEHOLD_CLOCK_OFFSET_MS: String(ms) });
+
+/** Starts `server serve` at a clock offset, asks for a license, and stops it again. */
+async function requestLicense(
+  server: LocalServerHandle,
+  offsetMs: number,
+  body: unknown = { components: ['Base'], user: 'ann', computer: 'ws-1' },
+) {
+  const serve = await daemon(
+    ['server', 'serve', '--data-dir', server.dataDir, '--port', '0', '--host', '127.0.0.1'],
+    at(offsetMs),
+  );
+  try {
+    const response = await fetch(`${serve.info.url}/v1/licenses`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      body: (await response.json()) as { error: { code: string; message: string } },
+    };
+  } finally {
+    await serve.stop();
+  }
+}
+
+describe('the 366-day rule and the rollback-proof clock (S1, S10)', () => {
+  let world: World;
+  let server: LocalServerHandle;
+
+  beforeAll(async () => {
+    world = await World.start();
+    const id = await world.createServerId();
+    await world.addLicense(id);
+    server = await world.localServer(id);
+  });
+  afterAll(() => world?.stop());
+
+  it('refuses licenses with NOT_SYNCHRONIZED before the first sync', async () => {
+    const answer = await requestLicense(server, 0);
+    expect(answer.status).toBe(403);
+    expect(answer.body.error.code).toBe('NOT_SYNCHRONIZED');
+    expect(answer.body.error.message).toContain('leasehold server sync');
+  });
+
+  it('refuses a malformed license request with INVALID_INPUT', async () => {
+    const answer = await requestLicense(server, 0, { components: [], user: '' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('INVALID_INPUT');
+  });
+
+  it('passes the synchronization gate on day 366 after the last sync', async () => {
+    const sync = await server.sync();
+    expect(sync.code, sync.stderr).toBe(0);
+    const day366 = 366 * DAY_MS + HOUR_MS;
+    expect(await server.status(at(day366))).toMatchObject({ synchronized: true, daysRemaining: 0 });
+    const answer = await requestLicense(server, day366);
+    // Past the gate; the lease engine itself is the next issue.
+    expect(answer.body.error.code).toBe('LEASE_ENGINE_UNAVAILABLE');
+  });
+
+  it('refuses with NOT_SYNCHRONIZED on day 367', async () => {
+    const day367 = 367 * DAY_MS + HOUR_MS;
+    expect(await server.status(at(day367))).toMatchObject({ synchronized: false, daysRemaining: 0 });
+    const answer = await requestLicense(server, day367);
+    expect(answer.status).toBe(403);
+    expect(answer.body.error.code).toBe('NOT_SYNCHRONIZED');
+  });
+
+  it('refuses with CLOCK_ROLLBACK when the clock is then wound back a day, and the 366 days do not come back', async () => {
+    const answer = await requestLicense(server, 366 * DAY_MS);
+    expect(answer.status).toBe(403);
+    expect(answer.body.error.code).toBe('CLOCK_ROLLBACK');
+    const status = await server.status(at(366 * DAY_MS));
+    expect(status).toMatchObject({ synchronized: false, clock: { state: 'rollback' } });
+    const longAgo = await requestLicense(server, 0);
+    expect(longAgo.body.error.code).toBe('CLOCK_ROLLBACK');
+  });
+
+  it('refuses a sync whose signed time is more than a day from the local clock with CLOCK_SKEW', async () => {
+    const before = await server.status(at(368 * DAY_MS));
+    const sync = await server.sync(at(368 * DAY_MS));
+    expect(sync.json.error.code).toBe('CLOCK_SKEW');
+    const after = await server.status(at(368 * DAY_MS));
+    expect(after.allocationVersion).toBe(before.allocationVersion);
+    expect(after.lastSyncAt).toBe(before.lastSyncAt);
+  });
+});
