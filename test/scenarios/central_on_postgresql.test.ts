@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { daemon, type Daemon } from '../support/leasehold.ts';
+import { type Daemon, daemon } from '../support/leasehold.ts';
 import { freshSchema } from '../support/postgres.ts';
 import { World } from '../support/world.ts';
 
@@ -11,7 +11,16 @@ describe('the central server on the machine PostgreSQL: same behaviour, several 
   beforeAll(async () => {
     database = await freshSchema();
     world = await World.start({ databaseUrl: database.url });
-    secondNode = await daemon(['central', 'serve', '--data-dir', world.centralDir, '--port', '0', '--fallback-port', '0']);
+    secondNode = await daemon([
+      'central',
+      'serve',
+      '--data-dir',
+      world.centralDir,
+      '--port',
+      '0',
+      '--fallback-port',
+      '0',
+    ]);
   });
   afterAll(async () => {
     await secondNode?.stop();
@@ -36,9 +45,22 @@ describe('the central server on the machine PostgreSQL: same behaviour, several 
   it('serves license changes made by the CLI on the database directly, through either node', async () => {
     const id = await world.createServerId('Second Customer');
     const license = await world.addLicense(id);
-    const server = await world.localServer(id, { name: 'changes', ports: [secondNode.info.listening.primary] });
+    const server = await world.localServer(id, {
+      name: 'changes',
+      ports: [secondNode.info.listening.primary],
+    });
     expect((await server.sync()).code).toBe(0);
-    const changed = await world.vendor(['license', 'change', '--server-id', id, '--number', license.number, '--component', 'Base=42', '--json']);
+    const changed = await world.vendor([
+      'license',
+      'change',
+      '--server-id',
+      id,
+      '--number',
+      license.number,
+      '--component',
+      'Base=42',
+      '--json',
+    ]);
     expect(changed.code, changed.stderr).toBe(0);
     expect((await server.sync()).code).toBe(0);
     const status = await server.status();

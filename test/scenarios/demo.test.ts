@@ -9,12 +9,19 @@ describe('`leasehold demo` (what `npm start` runs)', () => {
     try {
       const summary = demo.info;
       expect(summary.status).toMatchObject({ synchronized: true, allocationVersion: 1, daysRemaining: 366 });
-      expect(summary.status.licenses[0].components.map((c: { name: string }) => c.name)).toEqual(['Base', 'Analysis', 'Export']);
+      expect(summary.status.licenses[0].components.map((c: { name: string }) => c.name)).toEqual([
+        'Base',
+        'Analysis',
+        'Export',
+      ]);
       expect((await fetch(`${summary.central.url}/healthz`)).status).toBe(200);
       expect((await fetch(`${summary.server.clientUrl}/healthz`)).status).toBe(200);
 
       // The commands the demo suggests work against its folders while it runs.
-      const env = { LEASEHOLD_CENTRAL_DIR: summary.central.dataDir, LEASEHOLD_SERVER_DIR: summary.server.dataDir };
+      const env = {
+        LEASEHOLD_CENTRAL_DIR: summary.central.dataDir,
+        LEASEHOLD_SERVER_DIR: summary.server.dataDir,
+      };
       const listed = await leasehold(['central', 'server-id', 'list', '--json'], env);
       expect(listed.json.serverIds).toHaveLength(1);
       const sync = await leasehold(['server', 'sync', '--json'], env);

@@ -25,20 +25,35 @@ describe('online sync tries port 443, then 8080 (S5, S9)', () => {
 
   it('says PORTS_BLOCKED, naming what to open, when both ports are closed', async () => {
     const id2 = await world.createServerId('Blocked Customer');
-    const server = await world.localServer(id2, { name: 'blocked', ports: [await closedPort(), await closedPort()] });
+    const server = await world.localServer(id2, {
+      name: 'blocked',
+      ports: [await closedPort(), await closedPort()],
+    });
     const sync = await server.sync();
     expect(sync.code).not.toBe(0);
     expect(sync.json.error.code).toBe('PORTS_BLOCKED');
     expect(sync.stderr).toContain('open outbound TCP 443 or 8080');
     expect(sync.stderr).toContain('ECONNREFUSED');
     const status = await server.status();
-    expect(status).toMatchObject({ synchronized: false, lastSyncAttempt: { outcome: 'PORTS_BLOCKED', method: 'online' } });
+    expect(status).toMatchObject({
+      synchronized: false,
+      lastSyncAttempt: { outcome: 'PORTS_BLOCKED', method: 'online' },
+    });
   });
 
   it('says DNS_FAILED when the central host name does not resolve', async () => {
     const dataDir = tempDir('dns');
     const init = await leasehold([
-      'server', 'init', '--data-dir', dataDir, '--id', id, '--central-url', 'https://central.invalid', '--vendor-keys', world.vendorKeysFile,
+      'server',
+      'init',
+      '--data-dir',
+      dataDir,
+      '--id',
+      id,
+      '--central-url',
+      'https://central.invalid',
+      '--vendor-keys',
+      world.vendorKeysFile,
     ]);
     expect(init.code, init.stderr).toBe(0);
     const sync = await leasehold(['server', 'sync', '--data-dir', dataDir, '--json']);

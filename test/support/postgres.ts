@@ -14,7 +14,9 @@ export async function freshSchema(): Promise<{ url: string; drop(): Promise<void
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`PostgreSQL at ${BASE_URL} is not reachable (${(error as Error).message}); ${START_HINT}`);
+    throw new Error(
+      `PostgreSQL at ${BASE_URL} is not reachable (${(error as Error).message}); ${START_HINT}`,
+    );
   }
   await client.query(`create schema ${schema}`);
   await client.end();

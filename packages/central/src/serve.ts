@@ -17,7 +17,8 @@ export interface ServeCentralOptions {
   port?: number;
   fallbackPort?: number;
   host?: string;
-  env?: NodeJS.ProcessEnv;
+  /** The vendor private key file's JSON, when it comes from a secret store rather than the data folder. */
+  vendorPrivateKeys?: string;
 }
 
 export interface RunningCentral {
@@ -30,7 +31,7 @@ export interface RunningCentral {
 export async function serveCentral(options: ServeCentralOptions): Promise<RunningCentral> {
   const config = loadCentralConfig(options.dataDir);
   const store = await openCentralStore(storageOf(options.dataDir, config));
-  const vendorKeys = await loadVendorKeys(options.dataDir, options.env);
+  const vendorKeys = await loadVendorKeys(options.dataDir, options.vendorPrivateKeys);
   const app = buildCentralApp({
     db: store.db,
     clock: options.clock,

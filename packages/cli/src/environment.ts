@@ -11,6 +11,7 @@ export interface Environment {
   centralDir: string;
   serverDir: string;
   logLevel: string;
+  vendorPrivateKeys: string | undefined;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -26,5 +27,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     centralDir: resolve(env.LEASEHOLD_CENTRAL_DIR ?? 'leasehold-central'),
     serverDir: resolve(env.LEASEHOLD_SERVER_DIR ?? 'leasehold-server'),
     logLevel: env.LEASEHOLD_LOG_LEVEL ?? 'info',
+    vendorPrivateKeys: env.LEASEHOLD_VENDOR_PRIVATE_KEYS || undefined,
   };
 }

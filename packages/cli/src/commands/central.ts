@@ -79,6 +79,7 @@ export function centralCommand(env: Environment): Command {
           dataDir: o.dataDir,
           clock: env.clock,
           logger: pino({ level: env.logLevel }),
+          ...(env.vendorPrivateKeys ? { vendorPrivateKeys: env.vendorPrivateKeys } : {}),
           ...(o.port === undefined ? {} : { port: o.port }),
           ...(o.fallbackPort === undefined ? {} : { fallbackPort: o.fallbackPort }),
           ...(o.host === undefined ? {} : { host: o.host }),
