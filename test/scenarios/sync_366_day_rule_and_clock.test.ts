@@ -16,14 +16,14 @@ async function requestLicense(
     at(offsetMs),
   );
   try {
-    const response = await fetch(`${serve.info.url}/v1/licenses`, {
+    const response = await fetch(`${serve.info.url}/v1/leases`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
     return {
       status: response.status,
-      body: (await response.json()) as { error: { code: string; message: string } },
+      body: (await response.json()) as any,
     };
   } finally {
     await serve.stop();
@@ -55,14 +55,14 @@ describe('the 366-day rule and the rollback-proof clock (S1, S10)', () => {
     expect(answer.body.error.code).toBe('INVALID_INPUT');
   });
 
-  it('passes the synchronization gate on day 366 after the last sync', async () => {
+  it('grants a license on day 366 after the last sync', async () => {
     const sync = await server.sync();
     expect(sync.code, sync.stderr).toBe(0);
     const day366 = 366 * DAY_MS + HOUR_MS;
     expect(await server.status(at(day366))).toMatchObject({ synchronized: true, daysRemaining: 0 });
     const answer = await requestLicense(server, day366);
-    // Past the gate; the lease engine itself is the next issue.
-    expect(answer.body.error.code).toBe('LEASE_ENGINE_UNAVAILABLE');
+    expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+    expect(answer.body.lease).toMatchObject({ kind: 'floating', components: ['Base'], user: 'ann' });
   });
 
   it('refuses with NOT_SYNCHRONIZED on day 367', async () => {

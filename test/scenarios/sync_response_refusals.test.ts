@@ -54,6 +54,7 @@ describe('a sync response that is replayed, older, foreign, altered or forged is
         issuedAt: now,
         licenses: [],
       },
+      serverKeyCertificate: 'not-checked-before-the-fields-above',
     };
     change(response);
     return { body: await sealSyncResponse(response, signer, opened.serverEncryption) };

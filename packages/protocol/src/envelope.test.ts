@@ -12,6 +12,7 @@ const payload = {
   licenseServerId: 'LS-AAAA-BBBB-CCCC',
   requestId: 'abcdefghijklmnopqrstuv',
   serverKeyId: 'server-kid',
+  serverKeyCertificate: 'certificate',
   issuedAt: '2026-01-01T00:00:00.000Z',
   allocation: {
     licenseServerId: 'LS-AAAA-BBBB-CCCC',

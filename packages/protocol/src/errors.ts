@@ -157,9 +157,73 @@ export const errorCatalogue = {
     status: 503,
     message: 'The central server answered with an error or not at all; try again later or sync via file.',
   },
-  LEASE_ENGINE_UNAVAILABLE: {
-    status: 501,
-    message: 'This build of the license server does not issue leases yet; upgrade Leasehold.',
+  // Leases and checkouts (L1-L6, S2)
+  LICENSE_UNKNOWN: {
+    status: 404,
+    message:
+      'This license server holds no license with that number; `leasehold server status` lists the license numbers.',
+  },
+  COMPONENTS_NOT_LICENSED: {
+    status: 403,
+    message:
+      'No single license on this server covers all the requested components; the details name what is missing. Ask the vendor.',
+  },
+  DOMAIN_NOT_SERVED: {
+    status: 403,
+    message:
+      "The licenses that cover these components serve another domain; check the application's domain setting.",
+  },
+  LICENSE_NOT_ACTIVE: {
+    status: 403,
+    message:
+      'The license that covers these components has expired or has not started yet; ask the vendor for a renewal.',
+  },
+  NO_SEATS_AVAILABLE: {
+    status: 409,
+    message:
+      'Every seat of the requested components is in use; try again when a user releases one, or ask for more seats.',
+  },
+  LEASE_NOT_FOUND: {
+    status: 404,
+    message:
+      'This license server holds no lease with that id (released, expired or never granted); activate again.',
+  },
+  LEASE_EXPIRED: {
+    status: 410,
+    message: 'The lease ran out because it was not renewed in time; activate again.',
+  },
+  LEASE_SEATS_WITHDRAWN: {
+    status: 409,
+    message:
+      'The lease was not renewed: the last sync removed or shrank its license. Activate again to get a seat if one is free.',
+  },
+  CHECKOUT_NOT_ALLOWED: {
+    status: 403,
+    message:
+      'The license does not allow checkout (its maximum checkout time is 0 hours); use a floating license.',
+  },
+  CHECKOUT_TOO_LONG: {
+    status: 400,
+    message:
+      'The checkout period asked for is longer than the license allows; ask for at most the maximum named in the details.',
+  },
+  CHECKOUT_NOT_FOUND: {
+    status: 404,
+    message: 'This license server holds no checkout with that id (returned or ended); nothing to return.',
+  },
+  CHECKOUT_NOT_RELEASABLE: {
+    status: 409,
+    message:
+      'A checkout cannot be released by the administrator; it ends at its time or when its holder returns it.',
+  },
+  CHECKOUT_TOKEN_INVALID: {
+    status: 400,
+    message:
+      'The checkout token does not verify (altered, for someone else, or from an untrusted server); check out again.',
+  },
+  CHECKOUT_EXPIRED: {
+    status: 410,
+    message: 'The checkout period has ended; connect to the license server and check out again.',
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 

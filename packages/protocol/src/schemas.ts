@@ -123,6 +123,8 @@ export const syncResponseSchema = z.strictObject({
   serverKeyId: z.string().min(1).max(100),
   issuedAt: z.iso.datetime(),
   allocation: allocationSchema,
+  /** The vendor's signed statement that this server key belongs to this id: the root of offline checkout (L3). */
+  serverKeyCertificate: z.string().min(1).max(4000),
 });
 export type SyncResponse = z.infer<typeof syncResponseSchema>;
 

@@ -32,6 +32,22 @@ export const serverConfigSchema = z.strictObject({
     .max(86_400)
     .default(900)
     .describe('how far the system clock may go back before licenses are refused with CLOCK_ROLLBACK (S10)'),
+  leaseSeconds: z
+    .int()
+    .min(10)
+    .max(86_400)
+    .default(300)
+    .describe('length of a floating lease; clients renew at a third of it (L2)'),
+  shareSeatPerUserComputer: z
+    .boolean()
+    .default(false)
+    .describe('several instances of one user on one computer share one seat (L5)'),
+  reaperIntervalSeconds: z
+    .int()
+    .min(1)
+    .max(3600)
+    .default(15)
+    .describe('how often leases whose renewals stopped are expired'),
   syncTimeoutSeconds: z
     .int()
     .min(1)

@@ -2,6 +2,8 @@ import type { Clock, PartyKeys, VendorPublicKeys } from '@leasehold/protocol';
 import { ClockGuard } from './clock/guard.ts';
 import { loadServerConfig, type ServerConfig, serverPaths } from './config.ts';
 import { loadServerKeys, loadVendorPublicKeys } from './keys.ts';
+import { LeaseEngine } from './leases/engine.ts';
+import { LeaseStore } from './leases/leaseStore.ts';
 import { openServerDatabase } from './store/open.ts';
 import { ServerStore } from './store/serverStore.ts';
 import { SyncClient } from './sync/syncClient.ts';
@@ -16,6 +18,7 @@ export interface LocalServer {
   store: ServerStore;
   guard: ClockGuard;
   syncClient: SyncClient;
+  leases: LeaseEngine;
   onlineTransport(): OnlineTransport;
   close(): void;
 }
@@ -27,6 +30,13 @@ export async function openLocalServer(dataDir: string, clock: Clock): Promise<Lo
   const store = new ServerStore(db);
   const guard = new ClockGuard(clock, store, config.clockToleranceSeconds * 1000);
   const syncClient = new SyncClient({ config, keys, vendor, store, guard });
+  const leases = new LeaseEngine({
+    store,
+    leases: new LeaseStore(db),
+    guard,
+    leaseSeconds: config.leaseSeconds,
+    shareSeatPerUserComputer: config.shareSeatPerUserComputer,
+  });
   return {
     dataDir,
     config,
@@ -35,6 +45,7 @@ export async function openLocalServer(dataDir: string, clock: Clock): Promise<Lo
     store,
     guard,
     syncClient,
+    leases,
     onlineTransport: () =>
       new OnlineTransport({
         centralUrl: config.centralUrl,

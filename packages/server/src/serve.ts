@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Clock } from '@leasehold/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildServerApp } from './http/app.ts';
+import { startReaper } from './leases/reaper.ts';
 import { openLocalServer } from './localServer.ts';
 
 export interface ServeServerOptions {
@@ -31,11 +32,16 @@ export async function serveServer(options: ServeServerOptions): Promise<RunningS
     throw error;
   }
   const port = (app.server.address() as AddressInfo).port;
+  const stop = new AbortController();
+  startReaper(server.leases, server.config.reaperIntervalSeconds * 1000, stop.signal, (error) =>
+    app.log.error({ err: error }, 'lease reaper failed'),
+  );
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`,
     port,
     async close() {
+      stop.abort();
       await app.close();
       server.close();
     },

@@ -7,9 +7,11 @@ import {
   openSyncRequest,
   type PartyKeys,
   publicJwkOf,
+  SERVER_KEY_CERTIFICATE_TYPE,
   SYNC_RESPONSE_TYPE,
   type SyncResponse,
   sealSyncResponse,
+  signServerKeyCertificate,
 } from '@leasehold/protocol';
 import type { Kysely, Transaction } from 'kysely';
 import { presentLicense } from '../admin/presenters.ts';
@@ -172,6 +174,16 @@ async function decideAndRecord(
     serverKeyId: serverSigningKid,
     issuedAt: now.toISOString(),
     allocation,
+    serverKeyCertificate: await signServerKeyCertificate(
+      {
+        type: SERVER_KEY_CERTIFICATE_TYPE,
+        licenseServerId: id,
+        serverKeyId: serverSigningKid,
+        serverSigningKey: request.serverKeys.signing,
+        issuedAt: now.toISOString(),
+      },
+      ctx.vendorKeys.signing,
+    ),
   };
   const sealed = await sealSyncResponse(response, ctx.vendorKeys, opened.serverEncryption);
   await log('ok', { version, flags });

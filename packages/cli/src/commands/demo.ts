@@ -96,7 +96,7 @@ export function demoCommand(env: Environment): Command {
             `  npx leasehold central license list --server-id ${id.id}`,
             `  npx leasehold central license change --server-id ${id.id} --number <number> --component Base=20`,
             '  npx leasehold server sync && npx leasehold server status',
-            `  curl -s -XPOST ${server.url}/v1/licenses -H 'content-type: application/json' \\`,
+            `  curl -s -XPOST ${server.url}/v1/leases -H 'content-type: application/json' \\`,
             `       -d '{"components":["Base"],"user":"ann","computer":"ws1"}'`,
             '',
             'Press Ctrl-C to stop.',

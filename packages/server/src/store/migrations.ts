@@ -26,6 +26,54 @@ const migrations: ReadonlyArray<string> = [
     detail text
   ) strict;
   `,
+  `
+  -- A seat is what the license counts; leases hold seats (several leases share one seat when the
+  -- administrator lets one user on one computer share it, L5). Times are epoch milliseconds.
+  create table seats (
+    id text primary key,
+    license_number text not null,
+    user_name text not null,
+    computer text not null,
+    share_key text,
+    created_at integer not null
+  ) strict;
+  create index seats_by_share_key on seats (share_key) where share_key is not null;
+  create table seat_components (
+    seat_id text not null references seats(id) on delete cascade,
+    license_number text not null,
+    component text not null,
+    primary key (seat_id, component)
+  ) strict;
+  create index seat_components_usage on seat_components (license_number, component);
+  create table leases (
+    id text primary key,
+    seat_id text not null references seats(id),
+    kind text not null check (kind in ('floating', 'checkout')),
+    license_number text not null,
+    components text not null,
+    user_name text not null,
+    computer text not null,
+    domain text,
+    instance text,
+    granted_at integer not null,
+    renewed_at integer not null,
+    expires_at integer not null
+  ) strict;
+  create index leases_by_expiry on leases (expires_at);
+  create index leases_by_seat on leases (seat_id);
+  create table audit_log (
+    id integer primary key,
+    at integer not null,
+    action text not null,
+    lease_id text,
+    license_number text,
+    user_name text,
+    computer text,
+    code text,
+    detail text
+  ) strict;
+  create index audit_by_action on audit_log (action, at);
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

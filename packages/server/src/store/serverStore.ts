@@ -9,6 +9,7 @@ export interface StoredAllocation {
 
 export interface ApplyAllocation {
   allocation: Allocation;
+  serverKeyCertificate: string;
   requestId: string;
   method: 'online' | 'file';
   receivedAt: Date;
@@ -120,6 +121,7 @@ export class ServerStore {
         .prepare('update sync_requests set answered_at = ? where request_id = ?')
         .run(at, input.requestId);
       this.setMeta('sync.lastAt', at);
+      this.setMeta('serverKeyCertificate', input.serverKeyCertificate);
       this.setMeta('sync.count', String(this.syncCount() + 1));
       this.raiseClockHighWater(input.clockHighWater);
       this.recordSyncOutcome(input.receivedAt, input.method, 'ok', undefined, input.allocation.version);

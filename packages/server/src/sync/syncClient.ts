@@ -87,6 +87,7 @@ export class SyncClient {
     const signedTime = new Date(response.issuedAt).getTime() - guard.toleranceMs;
     store.applyAllocation({
       allocation: response.allocation,
+      serverKeyCertificate: response.serverKeyCertificate,
       requestId: response.requestId,
       method,
       receivedAt: now,

@@ -1,0 +1,152 @@
+import type { KeyObject } from 'node:crypto';
+import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
+import { z } from 'zod';
+import { LeaseholdError } from './errors.ts';
+import { type KeyWithId, keyIdOf, publicKeyFromJwk } from './keys.ts';
+import { ed25519PublicJwkSchema, licenseServerIdSchema } from './schemas.ts';
+
+/**
+ * L3: a checkout works with no contact, so the SDK verifies it offline along a chain it can trust
+ * with only the vendor's public keys: the vendor signs a certificate for the local server's key
+ * (delivered with every sync response), and the server signs the checkout token with that key.
+ */
+export const SERVER_KEY_CERTIFICATE_TYPE = 'leasehold.server-key-certificate';
+export const CHECKOUT_TOKEN_TYPE = 'leasehold.checkout';
+
+export const serverKeyCertificateSchema = z.strictObject({
+  type: z.literal(SERVER_KEY_CERTIFICATE_TYPE),
+  licenseServerId: licenseServerIdSchema,
+  serverKeyId: z.string(),
+  serverSigningKey: ed25519PublicJwkSchema,
+  issuedAt: z.iso.datetime(),
+});
+export type ServerKeyCertificate = z.infer<typeof serverKeyCertificateSchema>;
+
+export const checkoutTokenSchema = z.strictObject({
+  type: z.literal(CHECKOUT_TOKEN_TYPE),
+  checkoutId: z.string(),
+  licenseServerId: licenseServerIdSchema,
+  licenseNumber: z.string(),
+  components: z.array(z.string()),
+  user: z.string(),
+  computer: z.string(),
+  issuedAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+});
+export type CheckoutToken = z.infer<typeof checkoutTokenSchema>;
+
+const encoder = new TextEncoder();
+
+function signCompact(
+  typ: string,
+  payload: unknown,
+  signer: KeyWithId,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  return new CompactSign(encoder.encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'EdDSA', kid: signer.kid, typ, lhv: 1, ...extra })
+    .sign(signer.privateKey);
+}
+
+export function signServerKeyCertificate(
+  certificate: ServerKeyCertificate,
+  vendorSigning: KeyWithId,
+): Promise<string> {
+  return signCompact(SERVER_KEY_CERTIFICATE_TYPE, certificate, vendorSigning);
+}
+
+/** The token carries the vendor's certificate of the server key in its header (`lhc`). */
+export function signCheckoutToken(
+  token: CheckoutToken,
+  serverSigning: KeyWithId,
+  certificate: string,
+): Promise<string> {
+  return signCompact(CHECKOUT_TOKEN_TYPE, token, serverSigning, { lhc: certificate });
+}
+
+async function verifyCompact<S extends z.ZodType>(
+  compact: string,
+  typ: string,
+  key: (kid: string) => KeyObject | undefined,
+  schema: S,
+) {
+  const invalid = (why: string) => new LeaseholdError('CHECKOUT_TOKEN_INVALID', why);
+  let header: { kid?: unknown; typ?: unknown; alg?: unknown; lhc?: unknown };
+  try {
+    header = decodeProtectedHeader(compact);
+  } catch {
+    throw invalid('not a token');
+  }
+  if (header.typ !== typ || header.alg !== 'EdDSA' || typeof header.kid !== 'string')
+    throw invalid(`not a ${typ}`);
+  const verificationKey = key(header.kid);
+  if (!verificationKey) throw invalid(`signed by an unknown key (${typ})`);
+  let payload: Uint8Array;
+  try {
+    payload = (await compactVerify(compact, verificationKey, { algorithms: ['EdDSA'] })).payload;
+  } catch {
+    throw invalid(`the signature does not verify (${typ})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(payload));
+  } catch {
+    throw invalid(`malformed ${typ}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw invalid(`malformed ${typ}`);
+  return { header, payload: parsed.data as z.infer<S> };
+}
+
+export interface VerifyCheckoutOptions {
+  vendorSigningKeys: ReadonlyMap<string, KeyObject>;
+  now: Date;
+  user?: string;
+  computer?: string;
+}
+
+/** Verifies a checkout token offline: vendor key → server key certificate → token, then time and holder. */
+export async function verifyCheckoutToken(
+  token: string,
+  options: VerifyCheckoutOptions,
+): Promise<CheckoutToken> {
+  let header: { lhc?: unknown };
+  try {
+    header = decodeProtectedHeader(token.trim()) as { lhc?: unknown };
+  } catch {
+    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'not a token');
+  }
+  if (typeof header.lhc !== 'string')
+    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'no server key certificate');
+  const certificate = await verifyCompact(
+    header.lhc,
+    SERVER_KEY_CERTIFICATE_TYPE,
+    (kid) => options.vendorSigningKeys.get(kid),
+    serverKeyCertificateSchema,
+  );
+  const serverKey = publicKeyFromJwk(certificate.payload.serverSigningKey);
+  if ((await keyIdOf(serverKey)) !== certificate.payload.serverKeyId) {
+    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'the certificate names another key');
+  }
+  const { payload } = await verifyCompact(
+    token.trim(),
+    CHECKOUT_TOKEN_TYPE,
+    (kid) => (kid === certificate.payload.serverKeyId ? serverKey : undefined),
+    checkoutTokenSchema,
+  );
+  if (payload.licenseServerId !== certificate.payload.licenseServerId) {
+    throw new LeaseholdError(
+      'CHECKOUT_TOKEN_INVALID',
+      'the token and the certificate name different license servers',
+    );
+  }
+  if (options.user !== undefined && payload.user !== options.user)
+    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'checked out to another user');
+  if (options.computer !== undefined && payload.computer !== options.computer) {
+    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'checked out to another computer');
+  }
+  if (new Date(payload.expiresAt).getTime() <= options.now.getTime()) {
+    throw new LeaseholdError('CHECKOUT_EXPIRED', `it ended at ${payload.expiresAt}`);
+  }
+  return payload;
+}
