@@ -156,6 +156,20 @@ export class LeaseEngine {
       .map((l) => this.#present(l));
   }
 
+  /** The audit log (L7), oldest first, in the shape `server audit` prints as JSON lines. */
+  audit(options: { action?: string; sinceMs?: number } = {}) {
+    return this.o.leases.auditEntries(options).map((row) => ({
+      at: iso(row.at),
+      action: row.action,
+      ...(row.lease_id ? { leaseId: row.lease_id } : {}),
+      ...(row.license_number ? { licenseNumber: row.license_number } : {}),
+      ...(row.user_name ? { user: row.user_name } : {}),
+      ...(row.computer ? { computer: row.computer } : {}),
+      ...(row.code ? { code: row.code } : {}),
+      ...(row.detail ? { detail: row.detail } : {}),
+    }));
+  }
+
   #grant(
     request: ActivationRequest & { shareable?: boolean },
     now: Date,

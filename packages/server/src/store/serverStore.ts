@@ -71,12 +71,21 @@ export class ServerStore {
       .run(requestId, createdAt.toISOString(), method);
   }
 
+  /** Every sync attempt goes to the sync history and the audit log (L7). */
   recordSyncOutcome(at: Date, method: string, outcome: string, detail?: string, version?: number): void {
     this.#db
       .prepare(
         'insert into sync_history (at, method, outcome, allocation_version, detail) values (?, ?, ?, ?, ?)',
       )
       .run(at.toISOString(), method, outcome, version ?? null, detail ?? null);
+    this.#db
+      .prepare('insert into audit_log (at, action, code, detail) values (?, ?, ?, ?)')
+      .run(
+        at.getTime(),
+        outcome === 'ok' ? 'sync' : 'sync.failed',
+        outcome === 'ok' ? null : outcome,
+        outcome === 'ok' ? `${method} sync, allocation version ${version}` : `${method}: ${detail ?? ''}`,
+      );
   }
 
   /**
