@@ -11,13 +11,14 @@ export class World {
   central!: Daemon;
   env: NodeJS.ProcessEnv = {};
 
-  static async start(options: { databaseUrl?: string } = {}): Promise<World> {
+  static async start(options: { databaseUrl?: string; initArgs?: string[] } = {}): Promise<World> {
     const world = new World();
     const init = await world.vendor([
       'init',
       '--host',
       '127.0.0.1',
       ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []),
+      ...(options.initArgs ?? []),
       '--json',
     ]);
     if (init.code !== 0) throw new Error(`central init failed: ${init.stderr}`);
@@ -68,7 +69,10 @@ export class World {
   }
 
   /** Initializes a local server in its own folder; `ports` defaults to the central's two ports. */
-  async localServer(id: string, options: { name?: string; ports?: number[] } = {}) {
+  async localServer(
+    id: string,
+    options: { name?: string; ports?: number[]; centralUrl?: string; initArgs?: string[] } = {},
+  ) {
     const dataDir = join(this.root, options.name ?? 'server');
     const ports = options.ports ?? [this.ports.primary, this.ports.fallback];
     const init = await leasehold(
@@ -80,11 +84,12 @@ export class World {
         '--id',
         id,
         '--central-url',
-        'http://127.0.0.1',
+        options.centralUrl ?? 'http://127.0.0.1',
         '--central-ports',
         ports.join(','),
         '--vendor-keys',
         this.vendorKeysFile,
+        ...(options.initArgs ?? []),
         '--json',
       ],
       this.env,

@@ -24,6 +24,7 @@ export interface CentralInitOptions {
   host?: string;
   port?: number;
   fallbackPort?: number;
+  tls?: { certFile: string; keyFile: string };
   vendor?: string;
 }
 
@@ -41,6 +42,7 @@ export async function initCentral(options: CentralInitOptions) {
     host: options.host,
     port: options.port,
     fallbackPort: options.fallbackPort,
+    tls: options.tls,
     adminTokenSha256: '0'.repeat(64),
   });
   if (!parsed.success)

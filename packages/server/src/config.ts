@@ -48,6 +48,17 @@ export const serverConfigSchema = z.strictObject({
     .max(3600)
     .default(15)
     .describe('how often leases whose renewals stopped are expired'),
+  tls: z
+    .strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) })
+    .optional()
+    .describe(
+      'PEM certificate and key for HTTPS on the client port (L0); without them the port speaks plain HTTP',
+    ),
+  centralCaFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('extra PEM certificate(s) to trust for the central server, e.g. a TLS-inspecting proxy CA'),
   syncTimeoutSeconds: z
     .int()
     .min(1)

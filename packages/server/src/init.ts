@@ -19,6 +19,8 @@ export interface ServerInitOptions {
   centralPorts?: number[];
   clientPort?: number;
   host?: string;
+  tls?: { certFile: string; keyFile: string };
+  centralCaFile?: string;
 }
 
 /**
@@ -36,6 +38,8 @@ export async function initServer(options: ServerInitOptions) {
     activationCode: options.activationCode,
     clientPort: options.clientPort,
     host: options.host,
+    tls: options.tls,
+    centralCaFile: options.centralCaFile,
   });
   if (!parsed.success) {
     throw new LeaseholdError(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Clock, PartyKeys, VendorPublicKeys } from '@leasehold/protocol';
 import { ClockGuard } from './clock/guard.ts';
 import { loadServerConfig, type ServerConfig, serverPaths } from './config.ts';
@@ -51,6 +52,7 @@ export async function openLocalServer(dataDir: string, clock: Clock): Promise<Lo
         centralUrl: config.centralUrl,
         ports: config.centralPorts,
         timeoutMs: config.syncTimeoutSeconds * 1000,
+        ...(config.centralCaFile ? { ca: readFileSync(config.centralCaFile, 'utf8') } : {}),
       }),
     close: () => db.close(),
   };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '@leasehold/protocol';
 import type { FastifyBaseLogger } from 'fastify';
@@ -23,7 +24,11 @@ export interface RunningServer {
 /** `leasehold server serve`: the client endpoint on the configured port (L0: 443 by default). */
 export async function serveServer(options: ServeServerOptions): Promise<RunningServer> {
   const server = await openLocalServer(options.dataDir, options.clock);
-  const app = buildServerApp(server, options.logger);
+  const tls = server.config.tls;
+  const app = buildServerApp(server, {
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
+  });
   const host = options.host ?? server.config.host;
   try {
     await app.listen({ port: options.port ?? server.config.clientPort, host });
@@ -38,7 +43,7 @@ export async function serveServer(options: ServeServerOptions): Promise<RunningS
   );
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
-    url: `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${shown.includes(':') ? `[${shown}]` : shown}:${port}`,
     port,
     async close() {
       stop.abort();

@@ -28,7 +28,8 @@ export async function openVendorApi(
   const serve = config.storage.kind === 'pglite' ? runningServe(dataDir) : undefined;
   if (serve) {
     const token = readFileSync(centralPaths(dataDir).adminToken, 'utf8').trim();
-    return { api: httpVendorApi(serve.adminUrl, token), close: async () => {} };
+    const ca = config.tls ? readFileSync(config.tls.certFile, 'utf8') : undefined;
+    return { api: httpVendorApi(serve.adminUrl, token, ca ? { ca } : {}), close: async () => {} };
   }
   const store = await openCentralStore(storageOf(dataDir, config));
   return { api: directVendorApi({ db: store.db, clock, actor: 'cli' }), close: () => store.close() };

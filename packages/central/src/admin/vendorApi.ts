@@ -1,5 +1,7 @@
+import { rootCertificates } from 'node:tls';
 import type { License } from '@leasehold/protocol';
 import { errorFromWire, LeaseholdError } from '@leasehold/protocol';
+import { Agent, fetch } from 'undici';
 import { clearBinding } from './bindings.ts';
 import type { AdminContext } from './context.ts';
 import { addLicense, changeLicense, listLicenses, removeLicense } from './licenses.ts';
@@ -33,11 +35,16 @@ export function directVendorApi(ctx: AdminContext): VendorApi {
 }
 
 /** The same operations against a running central server's admin API (`/v1/admin`, bearer token). */
-export function httpVendorApi(baseUrl: string, token: string): VendorApi {
+/** `ca`: the PEM certificate to trust, for a server with its own (self-signed) certificate. */
+export function httpVendorApi(baseUrl: string, token: string, options: { ca?: string } = {}): VendorApi {
+  const dispatcher = options.ca
+    ? new Agent({ connect: { ca: [...rootCertificates, options.ca] } })
+    : undefined;
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    let response: Response;
+    let response: Awaited<ReturnType<typeof fetch>>;
     try {
       response = await fetch(new URL(path, baseUrl), {
+        ...(dispatcher ? { dispatcher } : {}),
         method,
         headers: {
           authorization: `Bearer ${token}`,

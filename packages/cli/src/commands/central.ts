@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import pino from 'pino';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
-import { action, componentSeats, integer, untilSignal } from './shared.ts';
+import { action, componentSeats, integer, tlsFiles, untilSignal } from './shared.ts';
 
 type Json = { json?: boolean; dataDir: string };
 
@@ -41,6 +41,8 @@ export function centralCommand(env: Environment): Command {
     .option('--port <port>', 'primary sync port (443 in production)', integer)
     .option('--fallback-port <port>', 'fallback sync port (8080 in production)', integer)
     .option('--vendor <name>', 'vendor name written into the public key file')
+    .option('--tls-cert <file>', 'PEM certificate for HTTPS on both ports')
+    .option('--tls-key <file>', 'PEM private key for HTTPS on both ports')
     .addOption(json())
     .action(
       action(
@@ -51,9 +53,12 @@ export function centralCommand(env: Environment): Command {
             port?: number;
             fallbackPort?: number;
             vendor?: string;
+            tlsCert?: string;
+            tlsKey?: string;
           },
         ) => {
-          const result = await initCentral({ ...o, dataDir: o.dataDir });
+          const { tlsCert: _cert, tlsKey: _key, ...rest } = o;
+          const result = await initCentral({ ...rest, ...tlsFiles(o) });
           print(o, result, () =>
             [
               `central server initialized in ${result.dataDir} (storage: ${result.storage})`,

@@ -1,10 +1,11 @@
+import { resolve } from 'node:path';
 import { LeaseholdError } from '@leasehold/protocol';
 import { initServer, openLocalServer, readStatus, type ServerStatus, serveServer } from '@leasehold/server';
 import { Command, Option } from 'commander';
 import pino from 'pino';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
-import { action, integer, portList, untilSignal } from './shared.ts';
+import { action, integer, portList, tlsFiles, untilSignal } from './shared.ts';
 
 type Json = { json?: boolean; dataDir: string };
 
@@ -63,6 +64,9 @@ export function serverCommand(env: Environment): Command {
     .option('--central-ports <ports>', 'ports tried in order for online sync', portList)
     .option('--client-port <port>', 'port applications connect to (default 443)', integer)
     .option('--host <address>', 'listen address')
+    .option('--tls-cert <file>', 'PEM certificate for HTTPS on the client port')
+    .option('--tls-key <file>', 'PEM private key for HTTPS on the client port')
+    .option('--central-ca <file>', 'extra PEM CA certificate(s) to trust for the central server')
     .addOption(json())
     .action(
       action(
@@ -75,6 +79,9 @@ export function serverCommand(env: Environment): Command {
             centralPorts?: number[];
             clientPort?: number;
             host?: string;
+            tlsCert?: string;
+            tlsKey?: string;
+            centralCa?: string;
           },
         ) => {
           const result = await initServer({
@@ -86,6 +93,8 @@ export function serverCommand(env: Environment): Command {
             ...(o.centralPorts ? { centralPorts: o.centralPorts } : {}),
             ...(o.clientPort === undefined ? {} : { clientPort: o.clientPort }),
             ...(o.host ? { host: o.host } : {}),
+            ...tlsFiles(o),
+            ...(o.centralCa ? { centralCaFile: resolve(o.centralCa) } : {}),
           });
           print(
             o,

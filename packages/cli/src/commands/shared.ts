@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+import { LeaseholdError } from '@leasehold/protocol';
 import { InvalidArgumentError } from 'commander';
 import { printError } from '../output.ts';
 
@@ -47,4 +49,14 @@ export function untilSignal(cleanup: () => Promise<void>): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+/** --tls-cert and --tls-key come together or not at all; paths are stored absolute. */
+export function tlsFiles(o: { tlsCert?: string; tlsKey?: string }): {
+  tls?: { certFile: string; keyFile: string };
+} {
+  if (!o.tlsCert && !o.tlsKey) return {};
+  if (!o.tlsCert || !o.tlsKey)
+    throw new LeaseholdError('INVALID_INPUT', '--tls-cert and --tls-key go together');
+  return { tls: { certFile: resolve(o.tlsCert), keyFile: resolve(o.tlsKey) } };
 }

@@ -6,12 +6,18 @@ import { registerLeaseRoutes } from './leaseRoutes.ts';
 // Client requests are small; anything larger is refused before it is parsed.
 const BODY_LIMIT_BYTES = 64 * 1024;
 
+export interface ServerAppOptions {
+  logger?: FastifyBaseLogger;
+  /** PEM certificate and key: HTTPS on the client port (L0). */
+  https?: { cert: Buffer; key: Buffer };
+}
+
 /** The local server's client endpoint. Builds without listening: `serve` listens, tests inject. */
-export function buildServerApp(server: LocalServer, logger?: FastifyBaseLogger): FastifyInstance {
-  const options = { bodyLimit: BODY_LIMIT_BYTES };
-  const app = logger
-    ? Fastify({ ...options, loggerInstance: logger })
-    : Fastify({ ...options, logger: false });
+export function buildServerApp(server: LocalServer, options: ServerAppOptions = {}): FastifyInstance {
+  const base = { bodyLimit: BODY_LIMIT_BYTES, ...(options.https ? { https: options.https } : {}) };
+  const app = (options.logger
+    ? Fastify({ ...base, loggerInstance: options.logger })
+    : Fastify({ ...base, logger: false })) as unknown as FastifyInstance;
   installErrorHandling(app);
   app.get('/healthz', async () => ({ ok: true }));
   registerLeaseRoutes(app, server);

@@ -1,3 +1,4 @@
+import { rootCertificates } from 'node:tls';
 import { errorFromWire, LeaseholdError } from '@leasehold/protocol';
 import { Agent, type Dispatcher, request } from 'undici';
 
@@ -38,6 +39,8 @@ export interface OnlineTransportOptions {
   centralUrl: string;
   ports: number[];
   timeoutMs: number;
+  /** Extra trusted CA certificates (PEM), added to the system's. */
+  ca?: string;
   dispatcher?: Dispatcher;
 }
 
@@ -52,7 +55,9 @@ export class OnlineTransport implements SyncTransport {
 
   constructor(options: OnlineTransportOptions) {
     this.#options = options;
-    this.#dispatcher = options.dispatcher ?? new Agent({ connect: { timeout: options.timeoutMs } });
+    const ca = options.ca ? [...rootCertificates, options.ca] : undefined;
+    this.#dispatcher =
+      options.dispatcher ?? new Agent({ connect: { timeout: options.timeoutMs, ...(ca ? { ca } : {}) } });
   }
 
   async exchange(sealedRequest: string): Promise<string> {
