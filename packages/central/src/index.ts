@@ -11,3 +11,4 @@ export * from './keys/vendorKeys.ts';
 export * from './serve.ts';
 export * from './store/open.ts';
 export * from './sync/handleSync.ts';
+export * from './sync/respondToFile.ts';

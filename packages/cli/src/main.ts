@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { centralCommand } from './commands/central.ts';
+import { clientCommand } from './commands/client.ts';
 import { demoCommand } from './commands/demo.ts';
 import { serverCommand } from './commands/server.ts';
 import { readEnvironment } from './environment.ts';
@@ -13,11 +14,13 @@ export async function main(argv: string[]): Promise<number> {
     return printError(error, argv.includes('--json'));
   }
   const program = new Command('leasehold')
-    .description('Leasehold floating licenses: central server, local server, demo')
+    .description('Leasehold floating licenses: central server, local server, client, demo')
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError();
   program.addCommand(centralCommand(env));
   program.addCommand(serverCommand(env));
+  program.addCommand(clientCommand(env));
   program.addCommand(demoCommand(env));
   for (const command of walk(program)) command.exitOverride();
   try {

@@ -70,6 +70,12 @@ export const errorCatalogue = {
       'The message uses a protocol version this program does not know; update Leasehold on the older side.',
   },
 
+  FILE_CORRUPT: {
+    status: 400,
+    message:
+      'The file is not a complete Leasehold sync file: it was cut short or altered (mail clients sometimes do), or it is another file. Export it again.',
+  },
+
   // Central server: ids, bindings, licenses (S3, S4, C1)
   SERVER_ID_UNKNOWN: {
     status: 404,
@@ -157,6 +163,12 @@ export const errorCatalogue = {
     status: 503,
     message: 'The central server answered with an error or not at all; try again later or sync via file.',
   },
+  SERVER_UNREACHABLE: {
+    status: 503,
+    message:
+      'The license server cannot be reached (no answer, refused, or a gateway error page); check its URL, that it is running, and the network.',
+  },
+
   // Leases and checkouts (L1-L6, S2)
   LICENSE_UNKNOWN: {
     status: 404,

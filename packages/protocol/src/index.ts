@@ -1,3 +1,4 @@
+export * from './armor.ts';
 export * from './checkout.ts';
 export * from './clock.ts';
 export * from './envelope.ts';

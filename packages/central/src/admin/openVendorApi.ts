@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Clock } from '@leasehold/protocol';
 import { centralPaths, loadCentralConfig, storageOf } from '../config.ts';
+import { loadVendorKeys } from '../keys/vendorKeys.ts';
 import { openCentralStore } from '../store/open.ts';
 import { directVendorApi, httpVendorApi, type VendorApi } from './vendorApi.ts';
 
@@ -23,6 +24,7 @@ function runningServe(dataDir: string): { adminUrl: string } | undefined {
 export async function openVendorApi(
   dataDir: string,
   clock: Clock,
+  vendorPrivateKeys?: string,
 ): Promise<{ api: VendorApi; close(): Promise<void> }> {
   const config = loadCentralConfig(dataDir);
   const serve = config.storage.kind === 'pglite' ? runningServe(dataDir) : undefined;
@@ -32,5 +34,8 @@ export async function openVendorApi(
     return { api: httpVendorApi(serve.adminUrl, token, ca ? { ca } : {}), close: async () => {} };
   }
   const store = await openCentralStore(storageOf(dataDir, config));
-  return { api: directVendorApi({ db: store.db, clock, actor: 'cli' }), close: () => store.close() };
+  const api = directVendorApi({ db: store.db, clock, actor: 'cli' }, () =>
+    loadVendorKeys(dataDir, vendorPrivateKeys),
+  );
+  return { api, close: () => store.close() };
 }

@@ -1,7 +1,8 @@
 import { rootCertificates } from 'node:tls';
 import type { License } from '@leasehold/protocol';
-import { errorFromWire, LeaseholdError } from '@leasehold/protocol';
+import { errorFromWire, LeaseholdError, type PartyKeys } from '@leasehold/protocol';
 import { Agent, fetch } from 'undici';
+import { respondToRequestFile } from '../sync/respondToFile.ts';
 import { clearBinding } from './bindings.ts';
 import type { AdminContext } from './context.ts';
 import { addLicense, changeLicense, listLicenses, removeLicense } from './licenses.ts';
@@ -19,9 +20,11 @@ export interface VendorApi {
   removeLicense(id: string, number: string): Promise<{ removed: string }>;
   listLicenses(id: string): Promise<License[]>;
   clearBinding(id: string, input: unknown): Promise<Result<typeof clearBinding>>;
+  /** Sync via file: a request file in, a response file out (S5). */
+  respondToRequestFile(requestFile: string): Promise<string>;
 }
 
-export function directVendorApi(ctx: AdminContext): VendorApi {
+export function directVendorApi(ctx: AdminContext, vendorKeys?: () => Promise<PartyKeys>): VendorApi {
   return {
     createServerId: (input) => createServerId(ctx, input),
     listServerIds: () => listServerIds(ctx),
@@ -31,6 +34,15 @@ export function directVendorApi(ctx: AdminContext): VendorApi {
     removeLicense: (id, number) => removeLicense(ctx, id, number),
     listLicenses: (id) => listLicenses(ctx, id),
     clearBinding: (id, input) => clearBinding(ctx, id, input),
+    respondToRequestFile: async (file) =>
+      respondToRequestFile(
+        {
+          db: ctx.db,
+          clock: ctx.clock,
+          vendorKeys: vendorKeys ? await vendorKeys() : missingVendorKeys(),
+        },
+        file,
+      ),
   };
 }
 
@@ -73,5 +85,31 @@ export function httpVendorApi(baseUrl: string, token: string, options: { ca?: st
     listLicenses: async (value) =>
       (await call<{ licenses: License[] }>('GET', `${id(value)}/licenses`)).licenses,
     clearBinding: (value, input) => call('POST', `${id(value)}/binding/clear`, input),
+    respondToRequestFile: async (file) => {
+      let response: Awaited<ReturnType<typeof fetch>>;
+      try {
+        response = await fetch(new URL('/v1/sync/file', baseUrl), {
+          ...(dispatcher ? { dispatcher } : {}),
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: file,
+        });
+      } catch (error) {
+        throw new LeaseholdError('CENTRAL_UNAVAILABLE', `${baseUrl}: ${(error as Error).message}`);
+      }
+      const text = await response.text();
+      if (response.ok) return text;
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      throw errorFromWire(json) ?? new LeaseholdError('CENTRAL_UNAVAILABLE', `HTTP ${response.status}`);
+    },
   };
+}
+
+function missingVendorKeys(): never {
+  throw new LeaseholdError('NOT_INITIALIZED', 'no vendor keys were given to answer sync requests');
 }

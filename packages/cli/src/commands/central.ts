@@ -1,10 +1,10 @@
 import { initCentral, openVendorApi, serveCentral, type VendorApi } from '@leasehold/central';
-import type { License } from '@leasehold/protocol';
+import { type License, writeFileAtomic } from '@leasehold/protocol';
 import { Command, Option } from 'commander';
 import pino from 'pino';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
-import { action, componentSeats, integer, tlsFiles, untilSignal } from './shared.ts';
+import { action, componentSeats, integer, readTextFile, tlsFiles, untilSignal } from './shared.ts';
 
 type Json = { json?: boolean; dataDir: string };
 
@@ -18,7 +18,7 @@ async function withVendor<T>(
   dataDir: string,
   fn: (api: VendorApi) => Promise<T>,
 ): Promise<T> {
-  const { api, close } = await openVendorApi(dataDir, env.clock);
+  const { api, close } = await openVendorApi(dataDir, env.clock, env.vendorPrivateKeys);
   try {
     return await fn(api);
   } finally {
@@ -278,6 +278,27 @@ export function centralCommand(env: Environment): Command {
           o,
           cleared,
           () => `binding of ${cleared.licenseServerId} cleared (was server key ${cleared.serverKeyId})`,
+        );
+      }),
+    );
+  central
+    .command('sync')
+    .description('synchronization by file (S5)')
+    .command('respond')
+    .description('answer a sync request file from a local server with a sync response file')
+    .addOption(dataDir())
+    .requiredOption('--in <file>', 'the sync request file the customer sent')
+    .requiredOption('--out <file>', 'where to write the sync response file')
+    .addOption(json())
+    .action(
+      action(async (o: Json & { in: string; out: string }) => {
+        const request = readTextFile(o.in);
+        const response = await withVendor(env, o.dataDir, (api) => api.respondToRequestFile(request));
+        writeFileAtomic(o.out, response);
+        print(
+          o,
+          { out: o.out },
+          () => `wrote ${o.out}; send it back to be imported with \`leasehold server sync import\``,
         );
       }),
     );

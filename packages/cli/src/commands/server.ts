@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { LeaseholdError } from '@leasehold/protocol';
+import { LeaseholdError, writeFileAtomic } from '@leasehold/protocol';
 import { initServer, openLocalServer, readStatus, type ServerStatus, serveServer } from '@leasehold/server';
 import { Command, Option } from 'commander';
 import pino from 'pino';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
-import { action, integer, portList, tlsFiles, untilSignal } from './shared.ts';
+import { action, integer, portList, readTextFile, tlsFiles, untilSignal } from './shared.ts';
 
 type Json = { json?: boolean; dataDir: string };
 
@@ -43,7 +43,9 @@ async function withServer<T>(
 }
 
 export function serverCommand(env: Environment): Command {
-  const server = new Command('server').description("the customer's local license server");
+  const server = new Command('server')
+    .description("the customer's local license server")
+    .enablePositionalOptions();
   const dataDir = () =>
     new Option('--data-dir <dir>', 'server data folder (env LEASEHOLD_SERVER_DIR)').default(env.serverDir);
   const json = () => new Option('--json', 'print one JSON document');
@@ -190,7 +192,9 @@ export function serverCommand(env: Environment): Command {
 
   const sync = server
     .command('sync')
-    .description('synchronize with the central server (online: port 443, then 8080)');
+    .description('synchronize with the central server (online: port 443, then 8080)')
+    // `sync export --data-dir X` must give the option to `export`, not to `sync` itself.
+    .enablePositionalOptions();
   const syncNow = async (o: Json) => {
     const result = await withServer(env, o.dataDir, (s) => s.syncClient.sync(s.onlineTransport()));
     print(
@@ -207,5 +211,45 @@ export function serverCommand(env: Environment): Command {
     .addOption(dataDir())
     .addOption(json())
     .action(action(syncNow));
+  sync
+    .command('export')
+    .description('write a sync request file to carry to the vendor (sync via file)')
+    .addOption(dataDir())
+    .requiredOption('--out <file>', 'where to write the request file')
+    .addOption(json())
+    .action(
+      action(async (o: Json & { out: string }) => {
+        const { requestId } = await withServer(env, o.dataDir, async (s) => {
+          const exported = await s.syncClient.exportRequestFile();
+          writeFileAtomic(o.out, exported.file);
+          return exported;
+        });
+        print(o, { out: o.out, requestId }, () =>
+          [
+            `wrote ${o.out}`,
+            'next: have the vendor answer it (`leasehold central sync respond` or the central server page /sync),',
+            'then: leasehold server sync import <response file>',
+          ].join('\n'),
+        );
+      }),
+    );
+  sync
+    .command('import')
+    .description('apply a sync response file from the vendor')
+    .argument('<file>', 'the sync response file')
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (file: string, o: Json) => {
+        const text = readTextFile(file);
+        const result = await withServer(env, o.dataDir, (s) => s.syncClient.importResponseFile(text));
+        print(
+          o,
+          result,
+          () =>
+            `synchronized ${result.licenseServerId} by file: allocation version ${result.allocationVersion}, ${result.licenses} license(s)`,
+        );
+      }),
+    );
   return server;
 }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LeaseholdError } from '@leasehold/protocol';
 import { InvalidArgumentError } from 'commander';
@@ -59,4 +60,11 @@ export function tlsFiles(o: { tlsCert?: string; tlsKey?: string }): {
   if (!o.tlsCert || !o.tlsKey)
     throw new LeaseholdError('INVALID_INPUT', '--tls-cert and --tls-key go together');
   return { tls: { certFile: resolve(o.tlsCert), keyFile: resolve(o.tlsKey) } };
+}
+
+/** Reads a sync file given on the command line, refusing what cannot be one before reading it all. */
+export function readTextFile(path: string): string {
+  if (!existsSync(path)) throw new LeaseholdError('INVALID_INPUT', `no file at ${path}`);
+  if (statSync(path).size > 40 * 1024 * 1024) throw new LeaseholdError('MESSAGE_TOO_LARGE', path);
+  return readFileSync(path, 'utf8');
 }

@@ -1,4 +1,6 @@
 import {
+  armor,
+  dearmor,
   FORMAT_VERSION,
   LeaseholdError,
   openSyncResponse,
@@ -102,6 +104,27 @@ export class SyncClient {
     };
   }
 
+  /** Sync via file, step one (S5): a request file to carry to the vendor. */
+  async exportRequestFile(): Promise<{ requestId: string; file: string }> {
+    const { requestId, message } = await this.prepareRequest('file');
+    const file = armor('REQUEST', message, {
+      'License-Server-Id': this.deps.config.licenseServerId,
+      Created: this.deps.guard.now().toISOString(),
+      Request: requestId,
+    });
+    return { requestId, file };
+  }
+
+  /** Sync via file, step two: the response file the vendor made from this server's request file. */
+  async importResponseFile(file: string): Promise<SyncResult> {
+    try {
+      return await this.applyResponse(dearmor(file, 'RESPONSE').message, 'file');
+    } catch (error) {
+      this.#recordFailure('file', error);
+      throw error;
+    }
+  }
+
   /** One complete sync over a transport; failures are recorded in the sync history with their code. */
   async sync(transport: SyncTransport): Promise<SyncResult> {
     try {
@@ -109,16 +132,20 @@ export class SyncClient {
       const answer = await transport.exchange(message);
       return await this.applyResponse(answer, transport.method, requestId);
     } catch (error) {
-      const code = error instanceof LeaseholdError ? error.code : 'INTERNAL';
-      const judgement = this.deps.guard.judge();
-      const at = judgement.ok ? judgement.now : judgement.highWater;
-      this.deps.store.recordSyncOutcome(
-        at,
-        transport.method,
-        code,
-        error instanceof Error ? error.message : String(error),
-      );
+      this.#recordFailure(transport.method, error);
       throw error;
     }
+  }
+
+  #recordFailure(method: 'online' | 'file', error: unknown): void {
+    const code = error instanceof LeaseholdError ? error.code : 'INTERNAL';
+    const judgement = this.deps.guard.judge();
+    const at = judgement.ok ? judgement.now : judgement.highWater;
+    this.deps.store.recordSyncOutcome(
+      at,
+      method,
+      code,
+      error instanceof Error ? error.message : String(error),
+    );
   }
 }
