@@ -159,6 +159,19 @@ export const errorCatalogue = {
     message:
       'The TLS connection to the central server failed (certificate or interception); check the proxy and the system clock.',
   },
+  PROXY_AUTH_REQUIRED: {
+    status: 502,
+    message:
+      'The proxy refused the connection (HTTP 407): its user name or password is missing or wrong. Set them with `leasehold server proxy set`.',
+  },
+  PROXY_UNREACHABLE: {
+    status: 502,
+    message: 'The proxy cannot be reached; check the proxy address and port (`leasehold server proxy set`) or HTTPS_PROXY.',
+  },
+  CENTRAL_TIMEOUT: {
+    status: 504,
+    message: 'The central server accepted the connection but did not answer in time; try again later, or sync via file.',
+  },
   CENTRAL_UNAVAILABLE: {
     status: 503,
     message: 'The central server answered with an error or not at all; try again later or sync via file.',

@@ -16,3 +16,4 @@ export * from './sync/accept.ts';
 export * from './sync/state.ts';
 export * from './sync/syncClient.ts';
 export * from './sync/transport.ts';
+export * from './sync/dispatcher.ts';

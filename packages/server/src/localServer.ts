@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { Clock, PartyKeys, VendorPublicKeys } from '@leasehold/protocol';
+import type { Dispatcher } from 'undici';
 import { ClockGuard } from './clock/guard.ts';
 import { loadServerConfig, type ServerConfig, serverPaths } from './config.ts';
 import { loadServerKeys, loadVendorPublicKeys } from './keys.ts';
@@ -7,6 +7,7 @@ import { LeaseEngine } from './leases/engine.ts';
 import { LeaseStore } from './leases/leaseStore.ts';
 import { openServerDatabase } from './store/open.ts';
 import { ServerStore } from './store/serverStore.ts';
+import { createCentralDispatcher } from './sync/dispatcher.ts';
 import { SyncClient } from './sync/syncClient.ts';
 import { OnlineTransport } from './sync/transport.ts';
 
@@ -20,6 +21,8 @@ export interface LocalServer {
   guard: ClockGuard;
   syncClient: SyncClient;
   leases: LeaseEngine;
+  /** Connections to the central server (trust, timeouts; proxy when configured). */
+  centralDispatcher(): Dispatcher;
   onlineTransport(): OnlineTransport;
   close(): void;
 }
@@ -30,6 +33,7 @@ export async function openLocalServer(dataDir: string, clock: Clock): Promise<Lo
   const db = openServerDatabase(serverPaths(dataDir).database);
   const store = new ServerStore(db);
   const guard = new ClockGuard(clock, store, config.clockToleranceSeconds * 1000);
+  const centralDispatcher = () => createCentralDispatcher(config);
   const syncClient = new SyncClient({ config, keys, vendor, store, guard });
   const leases = new LeaseEngine({
     store,
@@ -47,12 +51,13 @@ export async function openLocalServer(dataDir: string, clock: Clock): Promise<Lo
     guard,
     syncClient,
     leases,
+    centralDispatcher,
     onlineTransport: () =>
       new OnlineTransport({
         centralUrl: config.centralUrl,
         ports: config.centralPorts,
         timeoutMs: config.syncTimeoutSeconds * 1000,
-        ...(config.centralCaFile ? { ca: readFileSync(config.centralCaFile, 'utf8') } : {}),
+        dispatcher: centralDispatcher(),
       }),
     close: () => db.close(),
   };

@@ -1,6 +1,5 @@
-import { rootCertificates } from 'node:tls';
 import { errorFromWire, LeaseholdError } from '@leasehold/protocol';
-import { Agent, type Dispatcher, request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 
 /** Carries one sealed sync request to the central server and brings back the sealed response. */
 export interface SyncTransport {
@@ -39,9 +38,8 @@ export interface OnlineTransportOptions {
   centralUrl: string;
   ports: number[];
   timeoutMs: number;
-  /** Extra trusted CA certificates (PEM), added to the system's. */
-  ca?: string;
-  dispatcher?: Dispatcher;
+  /** Connections, trust and proxy: from createCentralDispatcher. */
+  dispatcher: Dispatcher;
 }
 
 /**
@@ -55,9 +53,7 @@ export class OnlineTransport implements SyncTransport {
 
   constructor(options: OnlineTransportOptions) {
     this.#options = options;
-    const ca = options.ca ? [...rootCertificates, options.ca] : undefined;
-    this.#dispatcher =
-      options.dispatcher ?? new Agent({ connect: { timeout: options.timeoutMs, ...(ca ? { ca } : {}) } });
+    this.#dispatcher = options.dispatcher;
   }
 
   async exchange(sealedRequest: string): Promise<string> {

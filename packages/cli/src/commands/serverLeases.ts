@@ -1,0 +1,61 @@
+import { LeaseholdError } from '@leasehold/protocol';
+import type { Command } from 'commander';
+import type { Environment } from '../environment.ts';
+import { print, table } from '../output.ts';
+import { dataDirOption, type Json, jsonOption, withServer } from './serverContext.ts';
+import { action } from './shared.ts';
+
+/** `server leases | release | audit` (L6, L7). */
+export function registerLeaseCommands(server: Command, env: Environment): void {
+  const dataDir = () => dataDirOption(env);
+  const json = jsonOption;
+  server
+    .command('leases')
+    .description('who holds what: floating leases and checkouts (L6)')
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (o: Json) => {
+        const leases = await withServer(env, o.dataDir, async (s) => s.leases.list());
+        print(o, { leases }, () =>
+          table(
+            leases.map((l) => ({ ...l, components: l.components.join(',') })),
+            ['id', 'kind', 'user', 'computer', 'licenseNumber', 'components', 'grantedAt', 'expiresAt'],
+          ),
+        );
+      }),
+    );
+
+  server
+    .command('release')
+    .description('force-release a floating lease (a checkout cannot be: it lives on a disconnected computer)')
+    .argument('<leaseId>', 'the lease id, from `leasehold server leases`')
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (leaseId: string, o: Json) => {
+        const released = await withServer(env, o.dataDir, async (s) =>
+          s.leases.release(leaseId, { kind: 'floating', by: 'admin' }),
+        );
+        print(o, released, () => `released ${released.released}`);
+      }),
+    );
+
+  server
+    .command('audit')
+    .description('the audit log as JSON lines: grants, renewals, releases, expiries, denials (L7)')
+    .addOption(dataDir())
+    .option('--action <action>', 'only this action, e.g. lease.denied for the denial log')
+    .option('--since <time>', 'only entries at or after this ISO time')
+    .action(
+      action(async (o: Json & { action?: string; since?: string }) => {
+        const since = o.since === undefined ? 0 : Date.parse(o.since);
+        if (Number.isNaN(since))
+          throw new LeaseholdError('INVALID_INPUT', '--since takes an ISO time such as 2027-01-31T00:00:00Z');
+        const entries = await withServer(env, o.dataDir, async (s) =>
+          s.leases.audit({ ...(o.action ? { action: o.action } : {}), sinceMs: since }),
+        );
+        for (const entry of entries) process.stdout.write(`${JSON.stringify(entry)}\n`);
+      }),
+    );
+}
