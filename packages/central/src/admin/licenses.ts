@@ -79,13 +79,9 @@ export async function addLicense(
   });
   await ctx.db.transaction().execute(async (trx) => {
     await lockServerId(trx, licenseServerId);
-    const exists = await trx
-      .selectFrom('licenses')
-      .select('number')
-      .where('number', '=', license.number)
-      .executeTakeFirst();
-    if (exists) throw new LeaseholdError('LICENSE_EXISTS', license.number);
-    await trx
+    // License numbers are unique across all ids. The unique index decides, so that two adds of one
+    // number to two ids at once (their id locks do not exclude each other) end in LICENSE_EXISTS.
+    const inserted = await trx
       .insertInto('licenses')
       .values({
         license_server_id: licenseServerId,
@@ -93,7 +89,10 @@ export async function addLicense(
         document: JSON.stringify(license),
         updated_at: now,
       })
-      .execute();
+      .onConflict((oc) => oc.column('number').doNothing())
+      .returning('number')
+      .executeTakeFirst();
+    if (!inserted) throw new LeaseholdError('LICENSE_EXISTS', license.number);
     await bumpRevision(trx, licenseServerId);
     await recordAudit(trx, {
       at: now,

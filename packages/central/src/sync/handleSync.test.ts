@@ -1,0 +1,306 @@
+import {
+  type Ed25519PublicJwk,
+  FORMAT_VERSION,
+  generatePartyKeys,
+  ManualClock,
+  openSyncResponse,
+  type PartyKeys,
+  parseVendorPublicKeys,
+  publicJwkOf,
+  randomToken,
+  SYNC_REQUEST_TYPE,
+  type SyncRequest,
+  seal,
+  sealSyncRequest,
+  serializeVendorPublicKeys,
+  signCheckoutToken,
+  type VendorPublicKeys,
+  verifyCheckoutToken,
+  type X25519PublicJwk,
+} from '@leasehold/protocol';
+import { describe, expect, it } from 'vitest';
+import { clearBinding } from '../admin/bindings.ts';
+import { addLicense, changeLicense, removeLicense } from '../admin/licenses.ts';
+import { createServerId, showServerId } from '../admin/serverIds.ts';
+import { backends, codeOf, useTestDatabase } from '../test-support/databases.ts';
+import { handleSyncRequest, type SyncContext } from './handleSync.ts';
+
+const license = (n: number, seats = 10) => ({
+  number: `SYNCS-00000-00000-00000-00000-${String(n).padStart(7, '0')}`,
+  startDate: '2026-01-01',
+  expiryDate: '2026-12-31',
+  components: [{ name: 'Base', seats }],
+});
+
+describe.each(backends)('answering sync requests on $name', (backend) => {
+  let ctx: SyncContext;
+  let vendorKeys: PartyKeys;
+  let vendor: VendorPublicKeys;
+  const clock = new ManualClock('2026-03-01T10:00:00Z');
+  const admin = () => ({ db: ctx.db, clock, actor: 'test-vendor' });
+
+  useTestDatabase(backend, async (database) => {
+    vendorKeys = await generatePartyKeys();
+    vendor = await parseVendorPublicKeys(await serializeVendorPublicKeys(vendorKeys));
+    ctx = { db: database.store.db, clock, vendorKeys };
+  });
+
+  /** A local server of the id: its own keys, its own sync count. */
+  async function localServer(id: string) {
+    const keys = await generatePartyKeys();
+    let count = 0;
+    const request = (overrides: Partial<SyncRequest> = {}): SyncRequest => ({
+      type: SYNC_REQUEST_TYPE,
+      formatVersion: FORMAT_VERSION,
+      licenseServerId: id,
+      requestId: randomToken(16),
+      createdAt: clock.now().toISOString(),
+      syncCount: ++count,
+      allocationVersion: 0,
+      serverKeys: {
+        signing: publicJwkOf(keys.signing.publicKey) as Ed25519PublicJwk,
+        encryption: publicJwkOf(keys.encryption.publicKey) as X25519PublicJwk,
+      },
+      ...overrides,
+    });
+    const send = (sealed: string) =>
+      handleSyncRequest(ctx, sealed, { method: 'online', sourceAddress: '192.0.2.7' });
+    return {
+      keys,
+      request,
+      seal: (r: SyncRequest = request()) => sealSyncRequest(r, keys, vendor),
+      send,
+      /** Seals, sends and opens the answer as the local server would. */
+      async sync(overrides: Partial<SyncRequest> = {}) {
+        const answer = await send(await sealSyncRequest(request(overrides), keys, vendor));
+        return (await openSyncResponse(answer, keys, vendor)).response;
+      },
+    };
+  }
+
+  const newId = async (input: object = {}) => createServerId(admin(), input);
+  const bindingOf = (id: string) =>
+    ctx.db.selectFrom('bindings').selectAll().where('license_server_id', '=', id).executeTakeFirst();
+  const syncLogOf = (id: string) =>
+    ctx.db.selectFrom('sync_log').selectAll().where('license_server_id', '=', id).orderBy('id').execute();
+  const auditActionsOf = async (id: string) => {
+    const rows = await ctx.db.selectFrom('audit_log').select('action').where('license_server_id', '=', id);
+    return (await rows.orderBy('id').execute()).map((r) => r.action);
+  };
+
+  it('refuses an id it does not know with SERVER_ID_UNKNOWN and binds nothing', async () => {
+    const server = await localServer('LS-ZZZZ-ZZZZ-ZZZZ');
+    expect(await codeOf(server.sync())).toBe('SERVER_ID_UNKNOWN');
+    expect(await bindingOf('LS-ZZZZ-ZZZZ-ZZZZ')).toBeUndefined();
+  });
+
+  it('binds the id to the key of its first sync and answers with a response only that server can open', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    const answer = await server.send(await server.seal());
+    const { response } = await openSyncResponse(answer, server.keys, vendor);
+    expect(response).toMatchObject({ licenseServerId: id, serverKeyId: server.keys.signing.kid });
+    expect(response.allocation).toMatchObject({ licenseServerId: id, version: 1, licenses: [] });
+    const stranger = await generatePartyKeys();
+    expect(await codeOf(openSyncResponse(answer, stranger, vendor))).toBe('RESPONSE_NOT_FOR_THIS_SERVER');
+
+    const binding = await bindingOf(id);
+    expect(binding).toMatchObject({ signing_kid: server.keys.signing.kid, last_sync_count: 1 });
+    expect(binding?.bound_at.toISOString()).toBe('2026-03-01T10:00:00.000Z');
+    expect(await auditActionsOf(id)).toEqual(['server-id.created', 'binding.created']);
+    const log = await syncLogOf(id);
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({
+      outcome: 'ok',
+      method: 'online',
+      source_address: '192.0.2.7',
+      signing_kid: server.keys.signing.kid,
+      allocation_version: 1,
+      allocation_revision: 0,
+      flags: null,
+    });
+  });
+
+  it('answers with the request id it answers and a vendor certificate of the server key that checkouts chain to', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    const request = server.request();
+    const answer = await server.send(await server.seal(request));
+    const { response, vendorKid } = await openSyncResponse(answer, server.keys, vendor);
+    expect(response.requestId).toBe(request.requestId);
+    expect(vendorKid).toBe(vendorKeys.signing.kid);
+    const token = {
+      type: 'leasehold.checkout' as const,
+      checkoutId: 'c1',
+      licenseServerId: id,
+      licenseNumber: license(1).number,
+      components: ['Base'],
+      user: 'ada',
+      computer: 'pc1',
+      issuedAt: '2026-03-01T10:00:00.000Z',
+      expiresAt: '2026-03-02T10:00:00.000Z',
+    };
+    const signed = await signCheckoutToken(token, server.keys.signing, response.serverKeyCertificate);
+    const trusting = { vendorSigningKeys: vendor.signing, now: clock.now() };
+    expect(await verifyCheckoutToken(signed, trusting)).toEqual(token);
+  });
+
+  it('refuses another key with SERVER_ID_IN_USE, keeps the binding and logs the refusal', async () => {
+    const { id } = await newId();
+    const first = await localServer(id);
+    await first.sync();
+    const before = await bindingOf(id);
+    const second = await localServer(id);
+    expect(await codeOf(second.sync())).toBe('SERVER_ID_IN_USE');
+    expect(await bindingOf(id)).toEqual(before);
+    const log = await syncLogOf(id);
+    expect(log.map((l) => [l.outcome, l.signing_kid])).toEqual([
+      ['ok', first.keys.signing.kid],
+      ['SERVER_ID_IN_USE', second.keys.signing.kid],
+    ]);
+    expect(log[1]?.allocation_version).toBeNull();
+    expect((await first.sync()).allocation.version).toBe(2);
+  });
+
+  it('binds the next key to sync after the binding is cleared, and then refuses the first', async () => {
+    const { id } = await newId();
+    const first = await localServer(id);
+    const second = await localServer(id);
+    await first.sync();
+    expect(await codeOf(clearBinding(admin(), id, { reason: 'x' }))).toBe('INVALID_INPUT');
+    const cleared = await clearBinding(admin(), id, { reason: 'server reinstalled' });
+    expect(cleared).toMatchObject({ cleared: true, serverKeyId: first.keys.signing.kid });
+    expect(await bindingOf(id)).toBeUndefined();
+    expect(await codeOf(clearBinding(admin(), id, { reason: 'again' }))).toBe('BINDING_NOT_FOUND');
+
+    expect((await second.sync()).serverKeyId).toBe(second.keys.signing.kid);
+    expect((await bindingOf(id))?.signing_kid).toBe(second.keys.signing.kid);
+    expect(await codeOf(first.sync())).toBe('SERVER_ID_IN_USE');
+    expect(await auditActionsOf(id)).toEqual([
+      'server-id.created',
+      'binding.created',
+      'binding.cleared',
+      'binding.created',
+    ]);
+    expect(await codeOf(clearBinding(admin(), 'LS-ZZZZ-ZZZZ-ZZZZ', { reason: 'none' }))).toBe(
+      'SERVER_ID_UNKNOWN',
+    );
+  });
+
+  it('refuses the same request a second time with REQUEST_REPLAYED and changes nothing', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    const sealed = await server.seal();
+    await server.send(sealed);
+    const row = () =>
+      ctx.db.selectFrom('license_server_ids').selectAll().where('id', '=', id).executeTakeFirst();
+    const before = await row();
+    expect(await codeOf(server.send(sealed))).toBe('REQUEST_REPLAYED');
+    expect(await row()).toEqual(before);
+    expect((await syncLogOf(id)).map((l) => l.outcome)).toEqual(['ok', 'REQUEST_REPLAYED']);
+    const twice = await server.seal();
+    const codes = await Promise.all([codeOf(server.send(twice)), codeOf(server.send(twice))]);
+    expect(codes.sort()).toEqual(['ACCEPTED', 'REQUEST_REPLAYED']);
+  });
+
+  it('gives every response a higher allocation version than the one before', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    const versions: number[] = [];
+    for (let i = 0; i < 4; i++) versions.push((await server.sync()).allocation.version);
+    await addLicense(admin(), id, license(100));
+    versions.push((await server.sync()).allocation.version);
+    expect(versions).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('delivers exactly the licenses the id holds now, after adds, changes and removals', async () => {
+    const { id } = await newId();
+    const other = await newId();
+    await addLicense(admin(), other.id, license(10));
+    const server = await localServer(id);
+    const a = await addLicense(admin(), id, license(11));
+    const b = await addLicense(admin(), id, license(12));
+    expect((await server.sync()).allocation.licenses).toEqual([a, b]);
+
+    const changedA = await changeLicense(admin(), id, a.number, { components: [{ name: 'Base', seats: 3 }] });
+    await removeLicense(admin(), id, b.number);
+    const c = await addLicense(admin(), id, license(13));
+    const response = await server.sync();
+    expect(response.allocation.licenses).toEqual([changedA, c]);
+    expect(response.allocation.issuedAt).toBe(clock.now().toISOString());
+    expect((await syncLogOf(id)).map((l) => l.allocation_revision)).toEqual([2, 5]);
+  });
+
+  it('requires the activation code on the first sync of an id issued with one, and only then', async () => {
+    const { id, activationCode } = await newId({ activationCode: true });
+    const server = await localServer(id);
+    expect(await codeOf(server.sync())).toBe('ACTIVATION_CODE_REQUIRED');
+    expect(await codeOf(server.sync({ activationCode: 'not-the-code' }))).toBe('ACTIVATION_CODE_INVALID');
+    expect(await bindingOf(id)).toBeUndefined();
+    expect((await server.sync({ activationCode: ` ${activationCode} ` })).allocation.version).toBe(1);
+    expect((await bindingOf(id))?.signing_kid).toBe(server.keys.signing.kid);
+    expect((await server.sync()).allocation.version).toBe(2);
+    const log = (await syncLogOf(id)).map((l) => l.outcome);
+    expect(log).toEqual(['ACTIVATION_CODE_REQUIRED', 'ACTIVATION_CODE_INVALID', 'ok', 'ok']);
+    // Someone else who has the code is still refused once the id is bound.
+    const other = await localServer(id);
+    expect(await codeOf(other.sync({ activationCode }))).toBe('SERVER_ID_IN_USE');
+  });
+
+  it('answers a sync count lower than before but flags SYNC_COUNT_REGRESSED in the sync log', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    await server.sync({ syncCount: 5 });
+    const response = await server.sync({ syncCount: 3 });
+    expect(response.allocation.version).toBe(2);
+    await server.sync({ syncCount: 6 });
+    expect((await syncLogOf(id)).map((l) => l.flags)).toEqual([null, 'SYNC_COUNT_REGRESSED', null]);
+    expect((await bindingOf(id))?.last_sync_count).toBe(6);
+    const history = (await showServerId(admin(), id)).syncHistory;
+    expect(history.map((h) => h.flags)).toEqual([[], ['SYNC_COUNT_REGRESSED'], []]);
+  });
+
+  it('refuses a request not signed by the key it carries and binds nothing', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    const impostor = await generatePartyKeys();
+    const otherKey = await sealSyncRequest(server.request(), impostor, vendor);
+    expect(await codeOf(server.send(otherKey))).toBe('SIGNER_UNKNOWN');
+    // The impostor names the carried key's id but signs with its own private key.
+    const forged = await seal({
+      typ: SYNC_REQUEST_TYPE,
+      payload: server.request(),
+      signer: { ...impostor.signing, kid: server.keys.signing.kid },
+      recipient: vendor.encryption,
+    });
+    expect(await codeOf(server.send(forged))).toBe('SIGNATURE_INVALID');
+    expect(await bindingOf(id)).toBeUndefined();
+  });
+
+  it('refuses a request encrypted to another vendor with MESSAGE_NOT_FOR_RECIPIENT', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    const otherVendorKeys = await generatePartyKeys();
+    const otherVendor = await parseVendorPublicKeys(await serializeVendorPublicKeys(otherVendorKeys));
+    const sealed = await sealSyncRequest(server.request(), server.keys, otherVendor);
+    expect(await codeOf(server.send(sealed))).toBe('MESSAGE_NOT_FOR_RECIPIENT');
+    expect(await bindingOf(id)).toBeUndefined();
+  });
+
+  it('binds exactly one of several servers racing to make the first sync of one id', async () => {
+    for (let round = 0; round < 5; round++) {
+      const { id } = await newId();
+      const servers = await Promise.all([1, 2, 3].map(() => localServer(id)));
+      const sealed = await Promise.all(servers.map((s) => s.seal()));
+      const codes = await Promise.all(servers.map((s, i) => codeOf(s.send(sealed[i] as string))));
+      expect([...codes].sort(), `round ${round}`).toEqual([
+        'ACCEPTED',
+        'SERVER_ID_IN_USE',
+        'SERVER_ID_IN_USE',
+      ]);
+      const winner = servers[codes.indexOf('ACCEPTED')];
+      expect((await bindingOf(id))?.signing_kid).toBe(winner?.keys.signing.kid);
+      expect((await auditActionsOf(id)).filter((a) => a === 'binding.created')).toHaveLength(1);
+    }
+  });
+});
