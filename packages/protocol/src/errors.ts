@@ -20,11 +20,6 @@ export const errorCatalogue = {
     status: 409,
     message: 'This data folder is already initialized; use another --data-dir, or keep the existing one.',
   },
-  STORE_LOCKED: {
-    status: 409,
-    message:
-      'Another process is using this data folder; stop it, or run the command against the running server.',
-  },
   ADMIN_AUTH_REQUIRED: {
     status: 401,
     message: 'A valid admin token is required; pass the token printed by `leasehold central init`.',
@@ -166,11 +161,13 @@ export const errorCatalogue = {
   },
   PROXY_UNREACHABLE: {
     status: 502,
-    message: 'The proxy cannot be reached; check the proxy address and port (`leasehold server proxy set`) or HTTPS_PROXY.',
+    message:
+      'The proxy cannot be reached; check the proxy address and port (`leasehold server proxy set`) or HTTPS_PROXY.',
   },
   CENTRAL_TIMEOUT: {
     status: 504,
-    message: 'The central server accepted the connection but did not answer in time; try again later, or sync via file.',
+    message:
+      'The central server accepted the connection but did not answer in time; try again later, or sync via file.',
   },
   CENTRAL_UNAVAILABLE: {
     status: 503,
