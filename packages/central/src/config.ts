@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeIssues, LeaseholdError, writeSecretFile } from '@leasehold/protocol';
+import { readConfigFile, writeSecretFile } from '@leasehold/protocol';
 import { z } from 'zod';
 import type { StorageConfig } from './store/open.ts';
 
@@ -43,17 +42,7 @@ export const centralPaths = (dataDir: string) => ({
 
 export function loadCentralConfig(dataDir: string): CentralConfig {
   const path = centralPaths(dataDir).config;
-  if (!existsSync(path)) throw new LeaseholdError('NOT_INITIALIZED', `no ${path}`);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new LeaseholdError('CONFIG_INVALID', `${path} is not JSON`);
-  }
-  const parsed = centralConfigSchema.safeParse(json);
-  if (!parsed.success)
-    throw new LeaseholdError('CONFIG_INVALID', `${path}: ${describeIssues(parsed.error).join('; ')}`);
-  return Object.freeze(parsed.data);
+  return readConfigFile(path, centralConfigSchema, `no ${path}`);
 }
 
 export function saveCentralConfig(dataDir: string, config: CentralConfig): void {

@@ -304,3 +304,33 @@ export function errorReply(error: unknown): {
   }
   return { status: 500, body: { error: new LeaseholdError('INTERNAL').toJSON() }, unexpected: true };
 }
+
+interface Reply {
+  status(code: number): { send(body: unknown): unknown };
+}
+
+/** The slice of a Fastify app the error mapping needs (the protocol package does not depend on Fastify). */
+export interface ErrorHandlingApp {
+  setErrorHandler(
+    handler: (
+      error: unknown,
+      request: { log: { error(context: unknown, message: string): void } },
+      reply: Reply,
+    ) => unknown,
+  ): unknown;
+  setNotFoundHandler(handler: (request: { method: string; url: string }, reply: Reply) => unknown): unknown;
+}
+
+/** Both servers answer every failure as `{ error: { code, message } }` with the catalogue's status. */
+export function installErrorHandling(app: ErrorHandlingApp): void {
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body, unexpected } = errorReply(error);
+    if (unexpected) request.log.error({ err: error }, 'unexpected error');
+    return reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({ error: new LeaseholdError('NOT_FOUND', `${request.method} ${request.url}`).toJSON() }),
+  );
+}

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeIssues, LeaseholdError, licenseServerIdSchema, writeSecretFile } from '@leasehold/protocol';
+import { licenseServerIdSchema, readConfigFile, writeSecretFile } from '@leasehold/protocol';
 import { z } from 'zod';
 
 /** `server.json` in the data folder: every setting of the local license server (docs/configuration.md). */
@@ -77,18 +76,7 @@ export const serverPaths = (dataDir: string) => ({
 
 export function loadServerConfig(dataDir: string): ServerConfig {
   const path = serverPaths(dataDir).config;
-  if (!existsSync(path))
-    throw new LeaseholdError('NOT_INITIALIZED', `no ${path}; run \`leasehold server init\``);
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch {
-    throw new LeaseholdError('CONFIG_INVALID', `${path} is not JSON`);
-  }
-  const parsed = serverConfigSchema.safeParse(json);
-  if (!parsed.success)
-    throw new LeaseholdError('CONFIG_INVALID', `${path}: ${describeIssues(parsed.error).join('; ')}`);
-  return Object.freeze(parsed.data);
+  return readConfigFile(path, serverConfigSchema, `no ${path}; run \`leasehold server init\``);
 }
 
 export function saveServerConfig(dataDir: string, config: ServerConfig): void {

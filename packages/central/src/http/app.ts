@@ -1,9 +1,9 @@
 import type { Clock, PartyKeys } from '@leasehold/protocol';
+import { installErrorHandling } from '@leasehold/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { CentralDatabase } from '../store/schema.ts';
 import { registerAdminRoutes } from './adminRoutes.ts';
-import { installErrorHandling } from './errors.ts';
 import { registerSyncRoutes } from './syncRoutes.ts';
 
 export interface CentralAppOptions {

@@ -1,6 +1,6 @@
+import { installErrorHandling } from '@leasehold/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { LocalServer } from '../localServer.ts';
-import { installErrorHandling } from './errors.ts';
 import { registerLeaseRoutes } from './leaseRoutes.ts';
 
 // Client requests are small; anything larger is refused before it is parsed.
