@@ -22,6 +22,8 @@ export class ServerStore {
   readonly #getMeta: Database.Statement<[string], { value: string }>;
   readonly #setMeta: Database.Statement<[string, string]>;
   readonly #current: Database.Statement<[], { document: string; received_at: string; method: string }>;
+  readonly #latestVersion: Database.Statement<[], { v: number | null }>;
+  #cached: StoredAllocation | undefined;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -29,6 +31,7 @@ export class ServerStore {
     this.#setMeta = db.prepare(
       'insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value',
     );
+    this.#latestVersion = db.prepare('select max(version) as v from allocations');
     this.#current = db.prepare(
       'select document, received_at, method from allocations order by version desc limit 1',
     );
@@ -46,14 +49,22 @@ export class ServerStore {
     this.#setMeta.run(key, value);
   }
 
+  /**
+   * The stored allocation, parsed once per version: the lease path asks on every request, and
+   * another process (a CLI sync) may have stored a newer one since, so the version is read each time.
+   */
   currentAllocation(): StoredAllocation | undefined {
+    const latest = this.#latestVersion.get()?.v ?? null;
+    if (latest === null) return undefined;
+    if (this.#cached?.allocation.version === latest) return this.#cached;
     const row = this.#current.get();
     if (!row) return undefined;
-    return {
+    this.#cached = {
       allocation: allocationSchema.parse(JSON.parse(row.document)),
       receivedAt: row.received_at,
       method: row.method,
     };
+    return this.#cached;
   }
 
   lastSyncAt(): Date | undefined {
