@@ -27,7 +27,14 @@ export const centralConfigSchema = z.strictObject({
   adminTokenSha256: z
     .string()
     .regex(/^[0-9a-f]{64}$/)
-    .describe('SHA-256 of the vendor admin token'),
+    .describe('SHA-256 of the bootstrap admin token written by init; named tokens are in the database'),
+  syncRequestsPerMinutePerAddress: z
+    .int()
+    .min(0)
+    .default(600)
+    .describe(
+      'sync requests (online and file) one source address may make per minute on each node; 0: no limit',
+    ),
 });
 export type CentralConfig = z.infer<typeof centralConfigSchema>;
 

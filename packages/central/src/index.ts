@@ -3,6 +3,7 @@ export type { AdminContext } from './admin/context.ts';
 export * from './admin/licenses.ts';
 export * from './admin/openVendorApi.ts';
 export * from './admin/serverIds.ts';
+export * from './admin/tokens.ts';
 export * from './admin/vendorApi.ts';
 export * from './config.ts';
 export * from './http/app.ts';

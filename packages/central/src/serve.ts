@@ -37,6 +37,7 @@ export async function serveCentral(options: ServeCentralOptions): Promise<Runnin
     clock: options.clock,
     vendorKeys,
     adminTokenSha256: config.adminTokenSha256,
+    syncRequestsPerMinutePerAddress: config.syncRequestsPerMinutePerAddress,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   await app.ready();

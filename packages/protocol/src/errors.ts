@@ -22,10 +22,39 @@ export const errorCatalogue = {
   },
   ADMIN_AUTH_REQUIRED: {
     status: 401,
-    message: 'A valid admin token is required; pass the token printed by `leasehold central init`.',
+    message:
+      'A valid admin token is required; pass the token printed by `leasehold central init` or `leasehold central token create`.',
   },
   NOT_FOUND: { status: 404, message: 'No such route; check the URL and the Leasehold version.' },
-  INTERNAL: { status: 500, message: 'An unexpected error occurred; the server log has the details.' },
+  ADMIN_FORBIDDEN: {
+    status: 403,
+    message:
+      'This admin token may not do that (a reader token only reads); use a token created with `leasehold central token create --role admin`.',
+  },
+  ADMIN_TOKEN_EXISTS: {
+    status: 409,
+    message:
+      'An admin token with this name exists or existed (names are never reused, so the audit log stays unambiguous); choose another name.',
+  },
+  ADMIN_TOKEN_NOT_FOUND: {
+    status: 404,
+    message: 'No admin token has this name; list them with `leasehold central token list`.',
+  },
+  RATE_LIMITED: {
+    status: 429,
+    message:
+      'Too many sync requests from this address in the last minute; wait for the time in the Retry-After header (at most a minute), then retry.',
+  },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    message:
+      'The central server cannot reach its database; check that PostgreSQL is running and reachable at the URL in central.json.',
+  },
+  INTERNAL: {
+    status: 500,
+    message:
+      'An unexpected error occurred; the server log has the details. Tell the administrator the time it happened.',
+  },
 
   // Messages and envelopes (S8)
   MESSAGE_MALFORMED: {
@@ -35,7 +64,8 @@ export const errorCatalogue = {
   },
   MESSAGE_TOO_LARGE: {
     status: 413,
-    message: 'The message is larger than any Leasehold message can be; it was refused.',
+    message:
+      'The message is larger than any Leasehold message can be and was refused; send only the file or message Leasehold wrote.',
   },
   MESSAGE_TAMPERED: {
     status: 400,
@@ -44,11 +74,13 @@ export const errorCatalogue = {
   },
   MESSAGE_NOT_FOR_RECIPIENT: {
     status: 400,
-    message: 'The message is encrypted to another key; it was meant for a different server.',
+    message:
+      'The message is encrypted to another key: it was meant for a different server. Use the file or response made for this one.',
   },
   MESSAGE_TYPE_UNEXPECTED: {
     status: 400,
-    message: 'The message is of the wrong kind here (for example a request where a response belongs).',
+    message:
+      'The message is of the wrong kind here (for example a request where a response belongs); check which file was chosen.',
   },
   SIGNATURE_INVALID: {
     status: 400,
@@ -91,6 +123,11 @@ export const errorCatalogue = {
     status: 403,
     message: 'The activation code does not match this id; check it against what your vendor sent.',
   },
+  ACTIVATION_CODE_USED: {
+    status: 403,
+    message:
+      'This activation code was already used to bind the id and cannot be used again; ask the vendor for the new code issued when the binding was cleared.',
+  },
   REQUEST_REPLAYED: {
     status: 409,
     message: 'This sync request was already answered; create a new request with `leasehold server sync`.',
@@ -101,11 +138,12 @@ export const errorCatalogue = {
   },
   LICENSE_NOT_FOUND: {
     status: 404,
-    message: 'No license with this number exists for this id; list them with `license list`.',
+    message:
+      'No license with this number exists for this id; list them with `leasehold central license list`.',
   },
   LICENSE_EXISTS: {
     status: 409,
-    message: 'A license with this number already exists; use `license change` to alter it.',
+    message: 'A license with this number already exists; use `leasehold central license change` to alter it.',
   },
   BINDING_NOT_FOUND: { status: 404, message: 'This id is not bound to any server; nothing to clear.' },
 

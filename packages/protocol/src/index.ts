@@ -7,5 +7,6 @@ export * from './files.ts';
 export * from './ids.ts';
 export * from './keys.ts';
 export * from './leases.ts';
+export * from './probe.ts';
 export * from './schemas.ts';
 export * from './sync.ts';

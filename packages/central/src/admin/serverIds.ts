@@ -6,6 +6,9 @@ import type { AdminContext } from './context.ts';
 import { parseInput } from './input.ts';
 import { presentLicense, presentSyncLogRow } from './presenters.ts';
 
+/** The sync log flag for a sync count lower than one seen before (docs/sync.md). */
+export const SERVER_STATE_ROLLBACK = 'SERVER_STATE_ROLLBACK';
+
 export const createServerIdInput = z.strictObject({
   id: licenseServerIdSchema.optional(),
   customer: z.string().trim().min(1).max(200).optional(),
@@ -96,7 +99,7 @@ export async function showServerId(ctx: AdminContext, id: string) {
     .where('id', '=', id)
     .executeTakeFirst();
   if (!row) throw new LeaseholdError('SERVER_ID_UNKNOWN', id);
-  const [binding, licenses, syncs] = await Promise.all([
+  const [binding, licenses, syncs, rollbacks] = await Promise.all([
     ctx.db.selectFrom('bindings').selectAll().where('license_server_id', '=', id).executeTakeFirst(),
     ctx.db
       .selectFrom('licenses')
@@ -111,7 +114,15 @@ export async function showServerId(ctx: AdminContext, id: string) {
       .orderBy('id', 'desc')
       .limit(50)
       .execute(),
+    // Counted over the whole log: a rollback must stay visible after it scrolls out of the history.
+    ctx.db
+      .selectFrom('sync_log')
+      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('at').as('last_at')])
+      .where('license_server_id', '=', id)
+      .where('flags', 'like', `%${SERVER_STATE_ROLLBACK}%`)
+      .executeTakeFirstOrThrow(),
   ]);
+  const rollbackCount = Number(rollbacks.count);
   return {
     id: row.id,
     customer: row.customer,
@@ -127,6 +138,10 @@ export async function showServerId(ctx: AdminContext, id: string) {
         }
       : null,
     licenses: licenses.map((l) => presentLicense(l.document)),
+    /** S3: syncs whose count went backwards (a restored snapshot or a clone of the server). */
+    serverStateRollback: rollbackCount
+      ? { count: rollbackCount, lastAt: new Date(rollbacks.last_at as Date).toISOString() }
+      : null,
     syncHistory: syncs.map(presentSyncLogRow),
   };
 }

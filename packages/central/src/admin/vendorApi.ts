@@ -7,6 +7,7 @@ import { clearBinding } from './bindings.ts';
 import type { AdminContext } from './context.ts';
 import { addLicense, changeLicense, listLicenses, removeLicense } from './licenses.ts';
 import { createServerId, listServerIds, showServerId } from './serverIds.ts';
+import { createAdminToken, listAdminTokens, revokeAdminToken } from './tokens.ts';
 
 type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 
@@ -22,6 +23,9 @@ export interface VendorApi {
   clearBinding(id: string, input: unknown): Promise<Result<typeof clearBinding>>;
   /** Sync via file: a request file in, a response file out (S5). */
   respondToRequestFile(requestFile: string): Promise<string>;
+  createAdminToken(input: unknown): Promise<Result<typeof createAdminToken>>;
+  listAdminTokens(): Promise<Result<typeof listAdminTokens>>;
+  revokeAdminToken(name: string): Promise<Result<typeof revokeAdminToken>>;
 }
 
 export function directVendorApi(ctx: AdminContext, vendorKeys?: () => Promise<PartyKeys>): VendorApi {
@@ -34,6 +38,9 @@ export function directVendorApi(ctx: AdminContext, vendorKeys?: () => Promise<Pa
     removeLicense: (id, number) => removeLicense(ctx, id, number),
     listLicenses: (id) => listLicenses(ctx, id),
     clearBinding: (id, input) => clearBinding(ctx, id, input),
+    createAdminToken: (input) => createAdminToken(ctx, input),
+    listAdminTokens: () => listAdminTokens(ctx),
+    revokeAdminToken: (name) => revokeAdminToken(ctx, name),
     respondToRequestFile: async (file) =>
       respondToRequestFile(
         {
@@ -85,6 +92,10 @@ export function httpVendorApi(baseUrl: string, token: string, options: { ca?: st
     listLicenses: async (value) =>
       (await call<{ licenses: License[] }>('GET', `${id(value)}/licenses`)).licenses,
     clearBinding: (value, input) => call('POST', `${id(value)}/binding/clear`, input),
+    createAdminToken: (input) => call('POST', '/v1/admin/tokens', input),
+    listAdminTokens: async () =>
+      (await call<{ tokens: Result<typeof listAdminTokens> }>('GET', '/v1/admin/tokens')).tokens,
+    revokeAdminToken: (name) => call('POST', `/v1/admin/tokens/${encodeURIComponent(name)}/revoke`, {}),
     respondToRequestFile: async (file) => {
       let response: Awaited<ReturnType<typeof fetch>>;
       try {

@@ -1,50 +1,101 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { LeaseholdError } from '@leasehold/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { clearBinding } from '../admin/bindings.ts';
 import type { AdminContext } from '../admin/context.ts';
 import { addLicense, changeLicense, listLicenses, removeLicense } from '../admin/licenses.ts';
 import { createServerId, listServerIds, showServerId } from '../admin/serverIds.ts';
+import {
+  type AdminPrincipal,
+  authenticateAdminToken,
+  BOOTSTRAP_TOKEN_NAME,
+  createAdminToken,
+  listAdminTokens,
+  revokeAdminToken,
+} from '../admin/tokens.ts';
+import { authorize, permissionFor } from './policies.ts';
 
-type Params = { id: string; number: string };
+type Params = { id: string; number: string; name: string };
 
-export function tokenMatches(presented: string, expectedSha256: string): boolean {
-  const actual = createHash('sha256').update(presented).digest();
-  return timingSafeEqual(actual, Buffer.from(expectedSha256, 'hex'));
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization ?? '';
+  return header.startsWith('Bearer ') ? header.slice(7).trim() : '';
 }
 
-/** The vendor admin API (C1): every route needs the admin bearer token; each is a thin call into admin/. */
+/** Who the audit log names: the bootstrap token as before, a named token by its name. */
+function actorOf(principal: AdminPrincipal | undefined): string {
+  return !principal || principal.name === BOOTSTRAP_TOKEN_NAME ? 'admin-api' : `admin-api:${principal.name}`;
+}
+
+/**
+ * Gives every route registered on `admin` the one `authorize()` check, with the permission
+ * policies.ts lists for it, before anything else runs (the body is not even read). A route the table
+ * does not list is an error when it is registered: no admin route can exist without a policy.
+ */
+export function guardAdminRoutes(
+  admin: FastifyInstance,
+  principals: WeakMap<FastifyRequest, AdminPrincipal>,
+  authenticate: (request: FastifyRequest) => Promise<AdminPrincipal | undefined>,
+): void {
+  admin.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    const permission = permissionFor(methods[0] as string, route.url);
+    if (!permission || methods.some((m) => permissionFor(m, route.url) !== permission)) {
+      throw new Error(`admin route ${methods.join(',')} ${route.url} has no entry in http/policies.ts`);
+    }
+    const check: onRequestHookHandler = async (request) => {
+      principals.set(request, authorize(await authenticate(request), permission));
+    };
+    route.onRequest = [check, ...(route.onRequest ? [route.onRequest].flat() : [])];
+  });
+}
+
+/**
+ * The vendor admin API (C1): each route is a thin call into admin/. Authorization is not written
+ * per route: every route registered here gets the one `authorize()` check with the permission
+ * policies.ts lists for it, and a route missing from that table stops the server from starting.
+ */
 export function registerAdminRoutes(
   app: FastifyInstance,
   ctx: Omit<AdminContext, 'actor'>,
-  adminTokenSha256: string,
+  bootstrapTokenSha256: string,
 ): void {
+  const principals = new WeakMap<FastifyRequest, AdminPrincipal>();
   app.register(async (admin) => {
-    admin.addHook('onRequest', async (request: FastifyRequest) => {
-      const header = request.headers.authorization ?? '';
-      const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-      if (!token || !tokenMatches(token, adminTokenSha256)) throw new LeaseholdError('ADMIN_AUTH_REQUIRED');
-    });
-    const as = { ...ctx, actor: 'admin-api' };
-    admin.post('/v1/admin/server-ids', async (req, reply) =>
-      reply.status(201).send(await createServerId(as, req.body ?? {})),
+    guardAdminRoutes(admin, principals, (request) =>
+      authenticateAdminToken(ctx.db, bootstrapTokenSha256, bearerToken(request)),
     );
-    admin.get('/v1/admin/server-ids', async () => ({ serverIds: await listServerIds(as) }));
-    admin.get<{ Params: Params }>('/v1/admin/server-ids/:id', async (req) => showServerId(as, req.params.id));
+    const as = (request: FastifyRequest): AdminContext => ({
+      ...ctx,
+      actor: actorOf(principals.get(request)),
+    });
+
+    admin.post('/v1/admin/server-ids', async (req, reply) =>
+      reply.status(201).send(await createServerId(as(req), req.body ?? {})),
+    );
+    admin.get('/v1/admin/server-ids', async (req) => ({ serverIds: await listServerIds(as(req)) }));
+    admin.get<{ Params: Params }>('/v1/admin/server-ids/:id', async (req) =>
+      showServerId(as(req), req.params.id),
+    );
     admin.get<{ Params: Params }>('/v1/admin/server-ids/:id/licenses', async (req) => ({
-      licenses: await listLicenses(as, req.params.id),
+      licenses: await listLicenses(as(req), req.params.id),
     }));
     admin.post<{ Params: Params }>('/v1/admin/server-ids/:id/licenses', async (req, reply) =>
-      reply.status(201).send(await addLicense(as, req.params.id, req.body ?? {})),
+      reply.status(201).send(await addLicense(as(req), req.params.id, req.body ?? {})),
     );
     admin.patch<{ Params: Params }>('/v1/admin/server-ids/:id/licenses/:number', async (req) =>
-      changeLicense(as, req.params.id, req.params.number, req.body ?? {}),
+      changeLicense(as(req), req.params.id, req.params.number, req.body ?? {}),
     );
     admin.delete<{ Params: Params }>('/v1/admin/server-ids/:id/licenses/:number', async (req) =>
-      removeLicense(as, req.params.id, req.params.number),
+      removeLicense(as(req), req.params.id, req.params.number),
     );
     admin.post<{ Params: Params }>('/v1/admin/server-ids/:id/binding/clear', async (req) =>
-      clearBinding(as, req.params.id, req.body ?? {}),
+      clearBinding(as(req), req.params.id, req.body ?? {}),
+    );
+    admin.get('/v1/admin/tokens', async (req) => ({ tokens: await listAdminTokens(as(req)) }));
+    admin.post('/v1/admin/tokens', async (req, reply) =>
+      reply.status(201).send(await createAdminToken(as(req), req.body ?? {})),
+    );
+    admin.post<{ Params: Params }>('/v1/admin/tokens/:name/revoke', async (req) =>
+      revokeAdminToken(as(req), req.params.name),
     );
   });
 }

@@ -1,24 +1,32 @@
 import { MAX_MESSAGE_BYTES } from '@leasehold/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { handleSyncRequest, type SyncContext } from '../sync/handleSync.ts';
 import { respondToRequestFile } from '../sync/respondToFile.ts';
 import { offlinePageHtml } from './offlinePage.ts';
 
-/** The public sync endpoint (S5): a sealed request in, a sealed response out, same on 443 and 8080. */
-export function registerSyncRoutes(app: FastifyInstance, ctx: SyncContext): void {
+/**
+ * The public sync endpoint (S5): a sealed request in, a sealed response out, same on 443 and 8080.
+ * `limit` runs before the body is read (rateLimit.ts), so a flood costs no decryption or database work.
+ */
+export function registerSyncRoutes(
+  app: FastifyInstance,
+  ctx: SyncContext,
+  limit?: onRequestHookHandler,
+): void {
+  const onRequest = limit ? { onRequest: limit } : {};
   app.addContentTypeParser(
     ['application/jose', 'text/plain'],
     { parseAs: 'string', bodyLimit: MAX_MESSAGE_BYTES },
     (_req, body, done) => done(null, body),
   );
-  app.post('/v1/sync', { bodyLimit: MAX_MESSAGE_BYTES }, async (request, reply) => {
+  app.post('/v1/sync', { bodyLimit: MAX_MESSAGE_BYTES, ...onRequest }, async (request, reply) => {
     const message = typeof request.body === 'string' ? request.body : '';
     const sealed = await handleSyncRequest(ctx, message, { method: 'online', sourceAddress: request.ip });
     return reply.type('application/jose').send(sealed);
   });
   // The offline page and its endpoint need no login: a response only opens with the bound server's key.
   app.get('/sync', async (_request, reply) => reply.type('text/html; charset=utf-8').send(offlinePageHtml));
-  app.post('/v1/sync/file', { bodyLimit: MAX_MESSAGE_BYTES }, async (request, reply) => {
+  app.post('/v1/sync/file', { bodyLimit: MAX_MESSAGE_BYTES, ...onRequest }, async (request, reply) => {
     const file = typeof request.body === 'string' ? request.body : '';
     const response = await respondToRequestFile(ctx, file, request.ip);
     return reply

@@ -1,7 +1,7 @@
 import { ManualClock } from '@leasehold/protocol';
 import { type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createServerId, showServerId } from '../admin/serverIds.ts';
+import { createServerId, hashActivationCode, showServerId } from '../admin/serverIds.ts';
 import {
   backends,
   postgresOnly,
@@ -62,6 +62,69 @@ describe.each(backends)('database migrations on $name', (backend) => {
   });
 });
 
+/** Takes a migrated database back to what version 1 left, as a database made before the later ones. */
+async function rewindToVersion1(db: Kysely<unknown>) {
+  await sql`drop table used_activation_codes`.execute(db);
+  await sql`drop table admin_tokens`.execute(db);
+  await sql`delete from schema_migrations where version > 1`.execute(db);
+}
+
+describe.each(backends)('upgrading a version-1 database on $name', (backend) => {
+  const database = useTestDatabase(backend);
+
+  it('counts the code of an id bound before the upgrade as used and renames the rollback flag', async () => {
+    const db = database().store.db;
+    const ctx = { db, clock, actor: 'test' };
+    const bound = await createServerId(ctx, { activationCode: true });
+    const unbound = await createServerId(ctx, { activationCode: true });
+    await rewindToVersion1(db as Kysely<unknown>);
+    await db
+      .insertInto('bindings')
+      .values({
+        license_server_id: bound.id,
+        signing_kid: 'kid-before-upgrade',
+        signing_jwk: '{}',
+        encryption_jwk: '{}',
+        bound_at: clock.now(),
+        last_sync_count: 3,
+      })
+      .execute();
+    await db
+      .insertInto('sync_log')
+      .values({
+        license_server_id: bound.id,
+        at: clock.now(),
+        method: 'online',
+        outcome: 'ok',
+        request_id: null,
+        source_address: null,
+        signing_kid: 'kid-before-upgrade',
+        allocation_version: 2,
+        allocation_revision: 0,
+        flags: 'SYNC_COUNT_REGRESSED',
+      })
+      .execute();
+
+    expect(await migrate(db as Kysely<unknown>)).toEqual(allVersions.filter((v) => v > 1));
+    const used = await db.selectFrom('used_activation_codes').selectAll().execute();
+    expect(used).toEqual([
+      {
+        license_server_id: bound.id,
+        code_hash: hashActivationCode(bound.activationCode as string),
+        used_at: clock.now(),
+      },
+    ]);
+    expect(used.map((u) => u.license_server_id)).not.toContain(unbound.id);
+    const flags = await db
+      .selectFrom('sync_log')
+      .select('flags')
+      .where('license_server_id', '=', bound.id)
+      .execute();
+    expect(flags).toEqual([{ flags: 'SERVER_STATE_ROLLBACK' }]);
+    expect((await showServerId(ctx, bound.id)).serverStateRollback).toMatchObject({ count: 1 });
+  });
+});
+
 describe.each(postgresOnly)('several nodes starting together on one $name schema', (backend) => {
   const location = useSuiteResource(
     () => backend.create(),
@@ -77,6 +140,24 @@ describe.each(postgresOnly)('several nodes starting together on one $name schema
       // Every node works on the same tables: an id created through one is seen through another.
       const { id } = await createServerId({ db: stores[1].db, clock, actor: 'node-2' }, {});
       expect((await showServerId({ db: stores[3].db, clock, actor: 'node-4' }, id)).id).toBe(id);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('runs each new migration exactly once when several nodes of a new version start on an old database', async () => {
+    const first = await openCentralStore(location().storage);
+    try {
+      await rewindToVersion1(first.db as Kysely<unknown>);
+    } finally {
+      await first.close();
+    }
+    const open = () => openCentralStore(location().storage);
+    const stores = await Promise.all([open(), open(), open(), open(), open()]);
+    try {
+      const rows = await recorded(stores[0].db as Kysely<unknown>);
+      expect(rows.map((r) => r.version)).toEqual(allVersions);
+      expect(await migrate(stores[4].db as Kysely<unknown>)).toEqual([]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
@@ -98,12 +179,14 @@ describe.each(postgresOnly)('several nodes starting together on one $name schema
       return result.rows.map((r) => r.table_name);
     });
     expect(tables).toEqual([
+      'admin_tokens',
       'audit_log',
       'bindings',
       'license_server_ids',
       'licenses',
       'schema_migrations',
       'sync_log',
+      'used_activation_codes',
     ]);
   });
 });

@@ -54,6 +54,39 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 2,
+    name: 'named admin tokens',
+    // Only the SHA-256 of a token is kept; a revoked token keeps its row (and its name) for the audit log.
+    sql: `
+      create table admin_tokens (
+        name text primary key,
+        role text not null,
+        token_sha256 text not null unique,
+        created_at timestamptz not null,
+        revoked_at timestamptz
+      );
+    `,
+  },
+  {
+    version: 3,
+    name: 'used activation codes; SERVER_STATE_ROLLBACK flag',
+    // An id bound while it had a code has used that code. Older sync log rows get the flag's new name.
+    sql: `
+      create table used_activation_codes (
+        license_server_id text not null references license_server_ids(id) on delete cascade,
+        code_hash text not null,
+        used_at timestamptz not null,
+        primary key (license_server_id, code_hash)
+      );
+      insert into used_activation_codes (license_server_id, code_hash, used_at)
+        select s.id, s.activation_code_hash, b.bound_at
+        from license_server_ids s join bindings b on b.license_server_id = s.id
+        where s.activation_code_hash is not null;
+      update sync_log set flags = replace(flags, 'SYNC_COUNT_REGRESSED', 'SERVER_STATE_ROLLBACK')
+        where flags like '%SYNC_COUNT_REGRESSED%';
+    `,
+  },
 ];
 
 // Any fixed number: several nodes starting together take this lock, so migrations run exactly once.

@@ -53,10 +53,27 @@ export interface AuditLogTable {
   details: Json<unknown>;
 }
 
+export interface AdminTokenTable {
+  name: string;
+  /** 'admin' or 'reader' (http/policies.ts says what each may do). */
+  role: string;
+  token_sha256: string;
+  created_at: Timestamp;
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface UsedActivationCodeTable {
+  license_server_id: string;
+  code_hash: string;
+  used_at: Timestamp;
+}
+
 export interface CentralDatabase {
   license_server_ids: LicenseServerIdTable;
   licenses: LicenseTable;
   bindings: BindingTable;
   sync_log: SyncLogTable;
   audit_log: AuditLogTable;
+  admin_tokens: AdminTokenTable;
+  used_activation_codes: UsedActivationCodeTable;
 }

@@ -1,28 +1,23 @@
 import {
-  type Ed25519PublicJwk,
-  FORMAT_VERSION,
   generatePartyKeys,
   ManualClock,
   openSyncResponse,
   type PartyKeys,
   parseVendorPublicKeys,
-  publicJwkOf,
-  randomToken,
   SYNC_REQUEST_TYPE,
-  type SyncRequest,
   seal,
   sealSyncRequest,
   serializeVendorPublicKeys,
   signCheckoutToken,
   type VendorPublicKeys,
   verifyCheckoutToken,
-  type X25519PublicJwk,
 } from '@leasehold/protocol';
 import { describe, expect, it } from 'vitest';
 import { clearBinding } from '../admin/bindings.ts';
 import { addLicense, changeLicense, removeLicense } from '../admin/licenses.ts';
 import { createServerId, showServerId } from '../admin/serverIds.ts';
 import { backends, codeOf, useTestDatabase } from '../test-support/databases.ts';
+import { fakeLocalServer } from '../test-support/localServers.ts';
 import { handleSyncRequest, type SyncContext } from './handleSync.ts';
 
 const license = (n: number, seats = 10) => ({
@@ -45,38 +40,12 @@ describe.each(backends)('answering sync requests on $name', (backend) => {
     ctx = { db: database.store.db, clock, vendorKeys };
   });
 
-  /** A local server of the id: its own keys, its own sync count. */
-  async function localServer(id: string) {
-    const keys = await generatePartyKeys();
-    let count = 0;
-    const request = (overrides: Partial<SyncRequest> = {}): SyncRequest => ({
-      type: SYNC_REQUEST_TYPE,
-      formatVersion: FORMAT_VERSION,
-      licenseServerId: id,
-      requestId: randomToken(16),
-      createdAt: clock.now().toISOString(),
-      syncCount: ++count,
-      allocationVersion: 0,
-      serverKeys: {
-        signing: publicJwkOf(keys.signing.publicKey) as Ed25519PublicJwk,
-        encryption: publicJwkOf(keys.encryption.publicKey) as X25519PublicJwk,
-      },
-      ...overrides,
+  const localServer = (id: string) =>
+    fakeLocalServer(id, {
+      clock,
+      vendor,
+      send: (sealed) => handleSyncRequest(ctx, sealed, { method: 'online', sourceAddress: '192.0.2.7' }),
     });
-    const send = (sealed: string) =>
-      handleSyncRequest(ctx, sealed, { method: 'online', sourceAddress: '192.0.2.7' });
-    return {
-      keys,
-      request,
-      seal: (r: SyncRequest = request()) => sealSyncRequest(r, keys, vendor),
-      send,
-      /** Seals, sends and opens the answer as the local server would. */
-      async sync(overrides: Partial<SyncRequest> = {}) {
-        const answer = await send(await sealSyncRequest(request(overrides), keys, vendor));
-        return (await openSyncResponse(answer, keys, vendor)).response;
-      },
-    };
-  }
 
   const newId = async (input: object = {}) => createServerId(admin(), input);
   const bindingOf = (id: string) =>
@@ -231,33 +200,19 @@ describe.each(backends)('answering sync requests on $name', (backend) => {
     expect((await syncLogOf(id)).map((l) => l.allocation_revision)).toEqual([2, 5]);
   });
 
-  it('requires the activation code on the first sync of an id issued with one, and only then', async () => {
-    const { id, activationCode } = await newId({ activationCode: true });
-    const server = await localServer(id);
-    expect(await codeOf(server.sync())).toBe('ACTIVATION_CODE_REQUIRED');
-    expect(await codeOf(server.sync({ activationCode: 'not-the-code' }))).toBe('ACTIVATION_CODE_INVALID');
-    expect(await bindingOf(id)).toBeUndefined();
-    expect((await server.sync({ activationCode: ` ${activationCode} ` })).allocation.version).toBe(1);
-    expect((await bindingOf(id))?.signing_kid).toBe(server.keys.signing.kid);
-    expect((await server.sync()).allocation.version).toBe(2);
-    const log = (await syncLogOf(id)).map((l) => l.outcome);
-    expect(log).toEqual(['ACTIVATION_CODE_REQUIRED', 'ACTIVATION_CODE_INVALID', 'ok', 'ok']);
-    // Someone else who has the code is still refused once the id is bound.
-    const other = await localServer(id);
-    expect(await codeOf(other.sync({ activationCode }))).toBe('SERVER_ID_IN_USE');
-  });
-
-  it('answers a sync count lower than before but flags SYNC_COUNT_REGRESSED in the sync log', async () => {
+  it('answers a sync count lower than before but flags SERVER_STATE_ROLLBACK in the sync log and the vendor view', async () => {
     const { id } = await newId();
     const server = await localServer(id);
     await server.sync({ syncCount: 5 });
+    expect((await showServerId(admin(), id)).serverStateRollback).toBeNull();
     const response = await server.sync({ syncCount: 3 });
     expect(response.allocation.version).toBe(2);
     await server.sync({ syncCount: 6 });
-    expect((await syncLogOf(id)).map((l) => l.flags)).toEqual([null, 'SYNC_COUNT_REGRESSED', null]);
+    expect((await syncLogOf(id)).map((l) => l.flags)).toEqual([null, 'SERVER_STATE_ROLLBACK', null]);
     expect((await bindingOf(id))?.last_sync_count).toBe(6);
-    const history = (await showServerId(admin(), id)).syncHistory;
-    expect(history.map((h) => h.flags)).toEqual([[], ['SYNC_COUNT_REGRESSED'], []]);
+    const shown = await showServerId(admin(), id);
+    expect(shown.syncHistory.map((h) => h.flags)).toEqual([[], ['SERVER_STATE_ROLLBACK'], []]);
+    expect(shown.serverStateRollback).toEqual({ count: 1, lastAt: clock.now().toISOString() });
   });
 
   it('refuses a request not signed by the key it carries and binds nothing', async () => {

@@ -15,7 +15,7 @@ import {
 } from '@leasehold/protocol';
 import type { Kysely, Transaction } from 'kysely';
 import { presentLicense } from '../admin/presenters.ts';
-import { hashActivationCode } from '../admin/serverIds.ts';
+import { hashActivationCode, SERVER_STATE_ROLLBACK } from '../admin/serverIds.ts';
 import { recordAudit } from '../audit.ts';
 import type { CentralDatabase } from '../store/schema.ts';
 
@@ -115,9 +115,22 @@ async function decideAndRecord(
   if (!binding) {
     if (row.activation_code_hash) {
       if (!request.activationCode) return refuse(new LeaseholdError('ACTIVATION_CODE_REQUIRED', id));
-      if (hashActivationCode(request.activationCode) !== row.activation_code_hash) {
+      const presented = hashActivationCode(request.activationCode);
+      // S3: a code binds once. After a clearing the old code is refused even though no key is bound.
+      const used = await trx
+        .selectFrom('used_activation_codes')
+        .select('used_at')
+        .where('license_server_id', '=', id)
+        .where('code_hash', '=', presented)
+        .executeTakeFirst();
+      if (used) return refuse(new LeaseholdError('ACTIVATION_CODE_USED', id));
+      if (presented !== row.activation_code_hash) {
         return refuse(new LeaseholdError('ACTIVATION_CODE_INVALID', id));
       }
+      await trx
+        .insertInto('used_activation_codes')
+        .values({ license_server_id: id, code_hash: presented, used_at: now })
+        .execute();
     }
     await trx
       .insertInto('bindings')
@@ -140,7 +153,7 @@ async function decideAndRecord(
     bound = true;
   } else {
     // S3: a count that goes backwards means a restored snapshot or a clone; flag it, do not refuse.
-    if (request.syncCount < binding.last_sync_count) flags.push('SYNC_COUNT_REGRESSED');
+    if (request.syncCount < binding.last_sync_count) flags.push(SERVER_STATE_ROLLBACK);
     await trx
       .updateTable('bindings')
       .set({ last_sync_count: Math.max(request.syncCount, binding.last_sync_count) })

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import pino from 'pino';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
+import { tokenCommand } from './centralTokens.ts';
 import { action, componentSeats, integer, readTextFile, tlsFiles, untilSignal } from './shared.ts';
 
 type Json = { json?: boolean; dataDir: string };
@@ -142,6 +143,11 @@ export function centralCommand(env: Environment): Command {
           [
             `${shown.id}${shown.customer ? ` (${shown.customer})` : ''}`,
             `binding: ${shown.binding ? `server key ${shown.binding.serverKeyId}, since ${shown.binding.boundAt}` : 'none'}`,
+            ...(shown.serverStateRollback
+              ? [
+                  `warning SERVER_STATE_ROLLBACK: the sync count went backwards ${shown.serverStateRollback.count} time(s), last at ${shown.serverStateRollback.lastAt} (a restored snapshot or a cloned server)`,
+                ]
+              : []),
             `licenses (${shown.licenses.length}):`,
             ...shown.licenses.map((l) => `  ${licenseLine(l)}`),
             'sync history:',
@@ -260,6 +266,8 @@ export function centralCommand(env: Environment): Command {
       }),
     );
 
+  central.addCommand(tokenCommand({ dataDir, json, withVendor: (dir, fn) => withVendor(env, dir, fn) }));
+
   central
     .command('binding')
     .description('bindings of ids to servers')
@@ -274,10 +282,16 @@ export function centralCommand(env: Environment): Command {
         const cleared = await withVendor(env, o.dataDir, (api) =>
           api.clearBinding(o.serverId, { reason: o.reason }),
         );
-        print(
-          o,
-          cleared,
-          () => `binding of ${cleared.licenseServerId} cleared (was server key ${cleared.serverKeyId})`,
+        print(o, cleared, () =>
+          [
+            `binding of ${cleared.licenseServerId} cleared (was server key ${cleared.serverKeyId})`,
+            ...('activationCode' in cleared
+              ? [
+                  `new activation code: ${cleared.activationCode} (shown once; the old one is used up)`,
+                  '  the next server needs it: leasehold server init --activation-code <code> ...',
+                ]
+              : []),
+          ].join('\n'),
         );
       }),
     );
