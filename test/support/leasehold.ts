@@ -8,6 +8,15 @@ import { fileURLToPath } from 'node:url';
 export const BIN = fileURLToPath(new URL('../../packages/cli/bin/leasehold.js', import.meta.url));
 export const DAY_MS = 86_400_000;
 
+// Scenario tests talk to loopback only: a proxy set on the machine must not route them elsewhere.
+const NO_MACHINE_PROXY = Object.fromEntries(
+  ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'].map((name) => [
+    name,
+    undefined,
+  ]),
+);
+const baseEnv = (): NodeJS.ProcessEnv => ({ ...process.env, ...NO_MACHINE_PROXY });
+
 export interface CliResult {
   code: number;
   stdout: string;
@@ -23,7 +32,7 @@ export function tempDir(name: string): string {
 /** Runs the real `leasehold` program and waits for it to exit. */
 export function leasehold(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { env: definedOnly({ ...baseEnv(), ...env }) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -52,7 +61,7 @@ export interface Daemon {
 export function daemon(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, LEASEHOLD_LOG_LEVEL: 'warn', ...env },
+      env: definedOnly({ ...baseEnv(), LEASEHOLD_LOG_LEVEL: 'warn', ...env }),
     });
     let stdout = '';
     let stderr = '';
@@ -98,4 +107,8 @@ export function closedPort(): Promise<number> {
 export function stableStatus(status: any) {
   const { clock: _clock, lastSyncAttempt: _attempt, ...rest } = status;
   return rest;
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
 }

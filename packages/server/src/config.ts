@@ -64,6 +64,12 @@ export const serverConfigSchema = z.strictObject({
     .max(600)
     .default(20)
     .describe('time allowed for each online sync attempt'),
+  autoSyncCheckSeconds: z
+    .int()
+    .min(1)
+    .max(3600)
+    .default(60)
+    .describe('how often `serve` checks whether an automatic sync is due (S6)'),
 });
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
 

@@ -7,7 +7,8 @@ import { LeaseEngine } from './leases/engine.ts';
 import { LeaseStore } from './leases/leaseStore.ts';
 import { openServerDatabase } from './store/open.ts';
 import { ServerStore } from './store/serverStore.ts';
-import { createCentralDispatcher } from './sync/dispatcher.ts';
+import { centralConnection, createCentralDispatcher } from './sync/dispatcher.ts';
+import { chooseProxy, loadProxySetting, type ProxyEnvironment, type ProxyRoute } from './sync/proxy.ts';
 import { SyncClient } from './sync/syncClient.ts';
 import { OnlineTransport } from './sync/transport.ts';
 
@@ -23,17 +24,30 @@ export interface LocalServer {
   leases: LeaseEngine;
   /** Connections to the central server (trust, timeouts; proxy when configured). */
   centralDispatcher(): Dispatcher;
+  /** The proxy online sync uses: proxy.json, else the environment's. Holds the password: never print it. */
+  centralProxy(): ProxyRoute | undefined;
   onlineTransport(): OnlineTransport;
   close(): void;
 }
 
-export async function openLocalServer(dataDir: string, clock: Clock): Promise<LocalServer> {
+export interface OpenLocalServerOptions {
+  /** HTTPS_PROXY and friends, read by the program's one config loader; used when no proxy is stored. */
+  proxyEnvironment?: ProxyEnvironment;
+}
+
+export async function openLocalServer(
+  dataDir: string,
+  clock: Clock,
+  options: OpenLocalServerOptions = {},
+): Promise<LocalServer> {
   const config = loadServerConfig(dataDir);
   const [keys, vendor] = await Promise.all([loadServerKeys(dataDir), loadVendorPublicKeys(dataDir)]);
   const db = openServerDatabase(serverPaths(dataDir).database);
   const store = new ServerStore(db);
   const guard = new ClockGuard(clock, store, config.clockToleranceSeconds * 1000);
-  const centralDispatcher = () => createCentralDispatcher(config);
+  // Chosen when a connection is made, not at open: a bad HTTPS_PROXY must not stop `status`.
+  const centralProxy = () => chooseProxy(loadProxySetting(dataDir), options.proxyEnvironment);
+  const centralDispatcher = () => createCentralDispatcher(config, centralProxy());
   const syncClient = new SyncClient({ config, keys, vendor, store, guard });
   const leases = new LeaseEngine({
     store,
@@ -52,12 +66,13 @@ export async function openLocalServer(dataDir: string, clock: Clock): Promise<Lo
     syncClient,
     leases,
     centralDispatcher,
+    centralProxy,
     onlineTransport: () =>
       new OnlineTransport({
         centralUrl: config.centralUrl,
         ports: config.centralPorts,
         timeoutMs: config.syncTimeoutSeconds * 1000,
-        dispatcher: centralDispatcher(),
+        connect: () => centralConnection(config, centralProxy()),
       }),
     close: () => db.close(),
   };

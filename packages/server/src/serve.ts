@@ -4,7 +4,8 @@ import type { Clock } from '@leasehold/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildServerApp } from './http/app.ts';
 import { startReaper } from './leases/reaper.ts';
-import { openLocalServer } from './localServer.ts';
+import { type OpenLocalServerOptions, openLocalServer } from './localServer.ts';
+import { startAutoSync } from './sync/scheduler.ts';
 
 export interface ServeServerOptions {
   dataDir: string;
@@ -13,6 +14,8 @@ export interface ServeServerOptions {
   /** Overrides the configured client port (tests use free high ports; 0 picks one). */
   port?: number;
   host?: string;
+  /** The standard proxy variables: automatic sync goes through them when no proxy is stored (S7). */
+  proxyEnvironment?: OpenLocalServerOptions['proxyEnvironment'];
 }
 
 export interface RunningServer {
@@ -21,9 +24,23 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const CLOSE_GRACE_MS = 2_000;
+
+function settledWithin(done: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([done, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** `leasehold server serve`: the client endpoint on the configured port (L0: 443 by default). */
 export async function serveServer(options: ServeServerOptions): Promise<RunningServer> {
-  const server = await openLocalServer(options.dataDir, options.clock);
+  const server = await openLocalServer(
+    options.dataDir,
+    options.clock,
+    options.proxyEnvironment ? { proxyEnvironment: options.proxyEnvironment } : {},
+  );
   const tls = server.config.tls;
   const app = buildServerApp(server, {
     ...(options.logger ? { logger: options.logger } : {}),
@@ -41,6 +58,19 @@ export async function serveServer(options: ServeServerOptions): Promise<RunningS
   startReaper(server.leases, server.config.reaperIntervalSeconds * 1000, stop.signal, (error) =>
     app.log.error({ err: error }, 'lease reaper failed'),
   );
+  const autoSync = startAutoSync({
+    server,
+    intervalMs: server.config.autoSyncCheckSeconds * 1000,
+    signal: stop.signal,
+    onRun: (run) =>
+      run.ok
+        ? app.log.info({ allocationVersion: run.result.allocationVersion }, 'automatic sync done')
+        : app.log.warn(
+            { code: run.code, retryAt: run.retryAt, consecutiveFailures: run.consecutiveFailures },
+            'automatic sync failed',
+          ),
+    onError: (error) => app.log.error({ err: error }, 'automatic sync check failed'),
+  });
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     url: `${tls ? 'https' : 'http'}://${shown.includes(':') ? `[${shown}]` : shown}:${port}`,
@@ -48,6 +78,9 @@ export async function serveServer(options: ServeServerOptions): Promise<RunningS
     async close() {
       stop.abort();
       await app.close();
+      // A sync in flight may finish and be stored; one stuck on the network is not waited for, and
+      // is harmless: the central server's next answer simply carries a newer version.
+      await settledWithin(autoSync.settled(), CLOSE_GRACE_MS);
       server.close();
     },
   };

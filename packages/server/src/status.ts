@@ -1,5 +1,7 @@
 import type { License } from '@leasehold/protocol';
 import type { LocalServer } from './localServer.ts';
+import { type StatusMessage, statusMessages } from './status/messages.ts';
+import { type AutoSyncStatus, readAutoSyncStatus } from './sync/autoSyncStore.ts';
 import { syncState } from './sync/state.ts';
 
 export interface ServerStatus {
@@ -15,6 +17,10 @@ export interface ServerStatus {
   clock: { state: 'ok' | 'rollback'; now: string; highWater: string | null };
   lastSyncAttempt: { at: string; method: string; outcome: string; detail: string | null } | null;
   licenses: License[];
+  /** Automatic synchronization (S6): its mode, the next run, and how the last one went. */
+  autoSync: AutoSyncStatus;
+  /** What the administrator should know or do (S11), most serious first. */
+  messages: StatusMessage[];
 }
 
 /** `leasehold server status`: the document the CLI prints and, later, the Manager shows. */
@@ -27,6 +33,13 @@ export function readStatus(server: LocalServer): ServerStatus {
   const attempt = server.store.db
     .prepare('select at, method, outcome, detail from sync_history order by id desc limit 1')
     .get() as ServerStatus['lastSyncAttempt'] | undefined;
+  const clock: ServerStatus['clock'] = {
+    state: judgement.ok ? 'ok' : 'rollback',
+    now: now.toISOString(),
+    highWater: highWater === undefined ? null : new Date(highWater).toISOString(),
+  };
+  const licenses = stored?.allocation.licenses ?? [];
+  const autoSync = readAutoSyncStatus(server.store, now);
   return {
     licenseServerId: server.config.licenseServerId,
     serverKeyId: server.keys.signing.kid,
@@ -36,12 +49,10 @@ export function readStatus(server: LocalServer): ServerStatus {
     synchronized: state.synchronized && judgement.ok,
     allocationVersion: stored?.allocation.version ?? 0,
     syncCount: server.store.syncCount(),
-    clock: {
-      state: judgement.ok ? 'ok' : 'rollback',
-      now: now.toISOString(),
-      highWater: highWater === undefined ? null : new Date(highWater).toISOString(),
-    },
+    clock,
     lastSyncAttempt: attempt ?? null,
-    licenses: stored?.allocation.licenses ?? [],
+    licenses,
+    autoSync,
+    messages: statusMessages({ now, sync: state, clock, licenses, autoSync }),
   };
 }

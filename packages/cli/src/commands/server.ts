@@ -5,7 +5,9 @@ import pino from 'pino';
 import type { Environment } from '../environment.ts';
 import { print } from '../output.ts';
 import { dataDirOption, describeStatus, type Json, jsonOption, withServer } from './serverContext.ts';
+import { registerDiagnoseCommand } from './serverDiagnose.ts';
 import { registerLeaseCommands } from './serverLeases.ts';
+import { registerProxyCommands } from './serverProxy.ts';
 import { registerSyncCommands } from './serverSync.ts';
 import { action, integer, portList, tlsFiles, untilSignal } from './shared.ts';
 
@@ -88,6 +90,7 @@ export function serverCommand(env: Environment): Command {
           dataDir: o.dataDir,
           clock: env.clock,
           logger: pino({ level: env.logLevel }),
+          proxyEnvironment: env.proxy,
           ...(o.port === undefined ? {} : { port: o.port }),
           ...(o.host ? { host: o.host } : {}),
         });
@@ -110,5 +113,7 @@ export function serverCommand(env: Environment): Command {
 
   registerLeaseCommands(server, env);
   registerSyncCommands(server, env);
+  registerDiagnoseCommand(server, env);
+  registerProxyCommands(server, env);
   return server;
 }

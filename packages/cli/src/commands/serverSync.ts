@@ -1,11 +1,19 @@
 import { writeFileAtomic } from '@leasehold/protocol';
+import { AUTO_SYNC_MODES, readAutoSyncStatus, setAutoSyncMode } from '@leasehold/server';
 import type { Command } from 'commander';
 import type { Environment } from '../environment.ts';
 import { print } from '../output.ts';
-import { dataDirOption, type Json, jsonOption, withServer } from './serverContext.ts';
+import {
+  dataDirOption,
+  describeAutoSync,
+  effectiveNow,
+  type Json,
+  jsonOption,
+  withServer,
+} from './serverContext.ts';
 import { action, readTextFile } from './shared.ts';
 
-/** `server sync [now] | export | import` (S5). */
+/** `server sync [now] | export | import | auto` (S5, S6). */
 export function registerSyncCommands(server: Command, env: Environment): void {
   const dataDir = () => dataDirOption(env);
   const json = jsonOption;
@@ -67,6 +75,31 @@ export function registerSyncCommands(server: Command, env: Environment): void {
           result,
           () =>
             `synchronized ${result.licenseServerId} by file: allocation version ${result.allocationVersion}, ${result.licenses} license(s)`,
+        );
+      }),
+    );
+  sync
+    .command('auto')
+    .description(`automatic synchronization while \`server serve\` runs: ${AUTO_SYNC_MODES.join(' | ')}`)
+    .argument('<mode>', AUTO_SYNC_MODES.join(' | '))
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (mode: string, o: Json) => {
+        const status = await withServer(env, o.dataDir, async (s) => {
+          const now = effectiveNow(s);
+          setAutoSyncMode(s.store, mode, now);
+          return readAutoSyncStatus(s.store, now);
+        });
+        print(o, status, () =>
+          [
+            `automatic sync: ${describeAutoSync(status)}`,
+            ...(status.mode === 'off'
+              ? []
+              : [
+                  'it runs while `leasehold server serve` runs; a running one picks this up at its next check',
+                ]),
+          ].join('\n'),
         );
       }),
     );
