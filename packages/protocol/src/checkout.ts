@@ -71,6 +71,14 @@ async function verifyCompact<S extends z.ZodType>(
   schema: S,
 ) {
   const invalid = (why: string) => new LeaseholdError('CHECKOUT_TOKEN_INVALID', why);
+  // Only canonical base64url: otherwise a changed last character can decode to the same bytes.
+  const segments = compact.split('.');
+  if (
+    segments.length !== 3 ||
+    segments.some((p) => Buffer.from(p, 'base64url').toString('base64url') !== p)
+  ) {
+    throw invalid('not a compact token');
+  }
   let header: { kid?: unknown; typ?: unknown; alg?: unknown; lhc?: unknown };
   try {
     header = decodeProtectedHeader(compact);

@@ -55,8 +55,17 @@ export interface Opened<T> {
 
 type Header = { typ?: unknown; lhv?: unknown; kid?: unknown; alg?: unknown; enc?: unknown };
 
+// Base64url has spare bits in a segment's last character: two spellings can decode to the same
+// bytes. Only the canonical one is accepted, so that every changed character is a refused message.
+function isCanonical(segment: string): boolean {
+  return Buffer.from(segment, 'base64url').toString('base64url') === segment;
+}
+
 function headerOf(compact: string, parts: number): Header {
-  if (compact.split('.').length !== parts) throw new LeaseholdError('MESSAGE_MALFORMED');
+  const segments = compact.split('.');
+  if (segments.length !== parts) throw new LeaseholdError('MESSAGE_MALFORMED');
+  if (!segments.every(isCanonical))
+    throw new LeaseholdError('MESSAGE_TAMPERED', 'a part is not canonical base64url');
   try {
     return decodeProtectedHeader(compact) as Header;
   } catch {
