@@ -19,6 +19,7 @@ export class World {
       '127.0.0.1',
       ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : []),
       ...(options.initArgs ?? []),
+      ...(options.initArgs?.includes('--tls-cert') ? [] : ['--plain-http']),
       '--json',
     ]);
     if (init.code !== 0) throw new Error(`central init failed: ${init.stderr}`);

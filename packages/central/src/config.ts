@@ -4,38 +4,52 @@ import { z } from 'zod';
 import type { StorageConfig } from './store/open.ts';
 
 /** `central.json` in the data folder: every setting of the central server (docs/configuration.md). */
-export const centralConfigSchema = z.strictObject({
-  formatVersion: z.literal(1),
-  storage: z
-    .discriminatedUnion('kind', [
-      z.strictObject({ kind: z.literal('pglite') }),
-      z.strictObject({ kind: z.literal('postgres'), url: z.string().regex(/^postgres(ql)?:\/\//) }),
-    ])
-    .describe('pglite keeps the database in <data-dir>/db; postgres uses the given connection URL'),
-  host: z.string().min(1).default('0.0.0.0').describe('address the sync and admin endpoints listen on'),
-  port: z.int().min(0).max(65535).default(443).describe('primary sync port (S5: 443 in production)'),
-  fallbackPort: z
-    .int()
-    .min(0)
-    .max(65535)
-    .default(8080)
-    .describe('fallback sync port (S5: 8080 in production)'),
-  tls: z
-    .strictObject({ certFile: z.string(), keyFile: z.string() })
-    .optional()
-    .describe('PEM certificate and key; without them the server speaks plain HTTP (behind a TLS proxy)'),
-  adminTokenSha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .describe('SHA-256 of the bootstrap admin token written by init; named tokens are in the database'),
-  syncRequestsPerMinutePerAddress: z
-    .int()
-    .min(0)
-    .default(600)
-    .describe(
-      'sync requests (online and file) one source address may make per minute on each node; 0: no limit',
-    ),
-});
+export const centralConfigSchema = z
+  .strictObject({
+    formatVersion: z.literal(1),
+    storage: z
+      .discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('pglite') }),
+        z.strictObject({ kind: z.literal('postgres'), url: z.string().regex(/^postgres(ql)?:\/\//) }),
+      ])
+      .describe('pglite keeps the database in <data-dir>/db; postgres uses the given connection URL'),
+    host: z.string().min(1).default('0.0.0.0').describe('address the sync and admin endpoints listen on'),
+    port: z.int().min(0).max(65535).default(443).describe('primary sync port (S5: 443 in production)'),
+    fallbackPort: z
+      .int()
+      .min(0)
+      .max(65535)
+      .default(8080)
+      .describe('fallback sync port (S5: 8080 in production)'),
+    tls: z
+      .strictObject({ certFile: z.string(), keyFile: z.string() })
+      .optional()
+      .describe('PEM certificate and key for HTTPS on both ports'),
+    plainHttp: z
+      .boolean()
+      .default(false)
+      .describe(
+        'serve plain HTTP instead (behind a TLS-terminating proxy, or on loopback); must be chosen explicitly',
+      ),
+    adminTokenSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .describe('SHA-256 of the bootstrap admin token written by init; named tokens are in the database'),
+    syncRequestsPerMinutePerAddress: z
+      .int()
+      .min(0)
+      .default(600)
+      .describe(
+        'sync requests (online and file) one source address may make per minute on each node; 0: no limit',
+      ),
+  })
+  // HTTPS unless plain HTTP was asked for: the envelope protects the content either way, but a
+  // vendor must not end up without TLS by forgetting a flag.
+  .refine((c) => c.tls !== undefined || c.plainHttp, {
+    message:
+      'give a TLS certificate and key (--tls-cert, --tls-key), or choose plain HTTP explicitly (--plain-http)',
+    path: ['tls'],
+  });
 export type CentralConfig = z.infer<typeof centralConfigSchema>;
 
 export const centralPaths = (dataDir: string) => ({

@@ -25,6 +25,8 @@ export interface CentralInitOptions {
   port?: number;
   fallbackPort?: number;
   tls?: { certFile: string; keyFile: string };
+  /** Serve without TLS; must be asked for. */
+  plainHttp?: boolean;
   vendor?: string;
 }
 
@@ -43,6 +45,7 @@ export async function initCentral(options: CentralInitOptions) {
     port: options.port,
     fallbackPort: options.fallbackPort,
     tls: options.tls,
+    plainHttp: options.plainHttp,
     adminTokenSha256: '0'.repeat(64),
   });
   if (!parsed.success)

@@ -44,6 +44,7 @@ export function centralCommand(env: Environment): Command {
     .option('--vendor <name>', 'vendor name written into the public key file')
     .option('--tls-cert <file>', 'PEM certificate for HTTPS on both ports')
     .option('--tls-key <file>', 'PEM private key for HTTPS on both ports')
+    .option('--plain-http', 'serve plain HTTP (behind a TLS-terminating proxy, or on loopback)')
     .addOption(json())
     .action(
       action(
@@ -56,6 +57,7 @@ export function centralCommand(env: Environment): Command {
             vendor?: string;
             tlsCert?: string;
             tlsKey?: string;
+            plainHttp?: boolean;
           },
         ) => {
           const { tlsCert: _cert, tlsKey: _key, ...rest } = o;

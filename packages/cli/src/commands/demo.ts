@@ -30,7 +30,9 @@ export function demoCommand(env: Environment): Command {
         say(
           'Starting the central license server (embedded PostgreSQL; the first start takes a few seconds)...',
         );
+        // Plain HTTP on loopback: the demo has no certificate, and the envelope protects every message.
         await initCentral({
+          plainHttp: true,
           dataDir: centralDir,
           host: '127.0.0.1',
           port: 0,
