@@ -65,7 +65,7 @@ function headerOf(compact: string, parts: number): Header {
   const segments = compact.split('.');
   if (segments.length !== parts) throw new LeaseholdError('MESSAGE_MALFORMED');
   if (!segments.every(isCanonical))
-    throw new LeaseholdError('MESSAGE_TAMPERED', 'a part is not canonical base64url');
+    throw new LeaseholdError('MESSAGE_MALFORMED', 'a part is not canonical base64url');
   try {
     return decodeProtectedHeader(compact) as Header;
   } catch {
