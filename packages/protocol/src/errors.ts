@@ -40,6 +40,35 @@ export const errorCatalogue = {
     status: 404,
     message: 'No admin token has this name; list them with `leasehold central token list`.',
   },
+  SERVER_ADMIN_AUTH_REQUIRED: {
+    status: 401,
+    message:
+      'The local server admin API needs a login: sign in to the License Server Manager again (sessions end after 8 idle hours), or send a token from `leasehold server admin token create` as `Authorization: Bearer <token>`.',
+  },
+  SERVER_ADMIN_CSRF_FAILED: {
+    status: 403,
+    message:
+      'This change needs the `x-csrf-token` header with the token the login answered; reload the License Server Manager, or use an API token (which needs no CSRF header).',
+  },
+  SERVER_ADMIN_LOGIN_FAILED: {
+    status: 401,
+    message:
+      'The user name or password is wrong; use the admin account created by `leasehold server init` (the password was printed once, or read from --admin-password-stdin).',
+  },
+  SERVER_ADMIN_LOGIN_LIMITED: {
+    status: 429,
+    message:
+      'Too many failed logins from this address in the last minute; wait for the time in the Retry-After header, then try again.',
+  },
+  SERVER_ADMIN_TOKEN_EXISTS: {
+    status: 409,
+    message:
+      'A local server API token with this name exists or existed (names are never reused, so the audit log stays unambiguous); choose another name.',
+  },
+  SERVER_ADMIN_TOKEN_NOT_FOUND: {
+    status: 404,
+    message: 'No active API token has this name; list them with `leasehold server admin token list`.',
+  },
   RATE_LIMITED: {
     status: 429,
     message:

@@ -1,3 +1,4 @@
+export * from './admin/index.ts';
 export * from './clock/guard.ts';
 export * from './config.ts';
 export * from './diagnose/index.ts';

@@ -1,12 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import {
+  type Clock,
   generatePartyKeys,
   LeaseholdError,
   parseVendorPublicKeys,
   serializePartyKeys,
+  systemClock,
   writeFileAtomic,
   writeSecretFile,
 } from '@leasehold/protocol';
+import { ADMIN_NAME, AdminStore } from './admin/adminStore.ts';
+import { generatePassword, hashPassword } from './admin/password.ts';
 import { type ServerConfig, saveServerConfig, serverConfigSchema, serverPaths } from './config.ts';
 import { openServerDatabase } from './store/open.ts';
 
@@ -21,7 +25,15 @@ export interface ServerInitOptions {
   host?: string;
   tls?: { certFile: string; keyFile: string };
   centralCaFile?: string;
+  /** The License Server Manager's account (issue 5); `admin` unless named. */
+  adminUser?: string;
+  /** Without one a password is generated and returned once, to be printed. */
+  adminPassword?: string;
+  clock?: Clock;
 }
+
+// Long enough that the rate-limited login (5 tries a minute) cannot be walked through.
+const MIN_ADMIN_PASSWORD = 10;
 
 /**
  * `leasehold server init`: validates the settings and the vendor public key file, creates this
@@ -50,6 +62,14 @@ export async function initServer(options: ServerInitOptions) {
   if (!existsSync(options.vendorKeysFile)) {
     throw new LeaseholdError('INVALID_INPUT', `no vendor public key file at ${options.vendorKeysFile}`);
   }
+  const adminUser = options.adminUser ?? 'admin';
+  if (!ADMIN_NAME.test(adminUser))
+    throw new LeaseholdError('INVALID_INPUT', 'the admin user name is 1-64 letters, digits, . _ -');
+  if (options.adminPassword !== undefined && options.adminPassword.length < MIN_ADMIN_PASSWORD)
+    throw new LeaseholdError(
+      'INVALID_INPUT',
+      `the admin password needs at least ${MIN_ADMIN_PASSWORD} characters`,
+    );
   const vendorKeysText = readFileSync(options.vendorKeysFile, 'utf8');
   const vendor = await parseVendorPublicKeys(vendorKeysText);
   const config: ServerConfig = parsed.data;
@@ -57,7 +77,14 @@ export async function initServer(options: ServerInitOptions) {
 
   writeSecretFile(paths.privateKeys, serializePartyKeys(keys));
   writeFileAtomic(paths.vendorPublicKeys, vendorKeysText);
-  openServerDatabase(paths.database).close();
+  const generated = options.adminPassword === undefined ? generatePassword() : undefined;
+  const db = openServerDatabase(paths.database);
+  try {
+    const hash = await hashPassword(options.adminPassword ?? (generated as string));
+    new AdminStore(db).createUser(adminUser, hash, (options.clock ?? systemClock).now());
+  } finally {
+    db.close();
+  }
   // Written last: the config's presence marks the folder as initialized.
   saveServerConfig(options.dataDir, config);
   return {
@@ -65,5 +92,7 @@ export async function initServer(options: ServerInitOptions) {
     licenseServerId: config.licenseServerId,
     serverKeyId: keys.signing.kid,
     vendorSigningKeyIds: [...vendor.signing.keys()],
+    // The generated password is in this answer only: it is stored as a scrypt hash.
+    admin: { user: adminUser, ...(generated ? { generatedPassword: generated } : {}) },
   };
 }

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { LeaseholdError } from '@leasehold/protocol';
 import { initServer, readStatus, serveServer } from '@leasehold/server';
 import { Command } from 'commander';
 import pino from 'pino';
 import type { Environment } from '../environment.ts';
 import { print } from '../output.ts';
+import { registerAdminCommands } from './serverAdmin.ts';
 import { dataDirOption, describeStatus, type Json, jsonOption, withServer } from './serverContext.ts';
 import { registerDiagnoseCommand } from './serverDiagnose.ts';
 import { registerLeaseCommands } from './serverLeases.ts';
@@ -39,6 +42,11 @@ export function serverCommand(env: Environment): Command {
     .option('--tls-cert <file>', 'PEM certificate for HTTPS on the client port')
     .option('--tls-key <file>', 'PEM private key for HTTPS on the client port')
     .option('--central-ca <file>', 'extra PEM CA certificate(s) to trust for the central server')
+    .option('--admin-user <name>', 'the License Server Manager account (default admin)')
+    .option(
+      '--admin-password-stdin',
+      'read its password from the first line of standard input (else one is generated and printed once)',
+    )
     .addOption(json())
     .action(
       action(
@@ -54,8 +62,11 @@ export function serverCommand(env: Environment): Command {
             tlsCert?: string;
             tlsKey?: string;
             centralCa?: string;
+            adminUser?: string;
+            adminPasswordStdin?: boolean;
           },
         ) => {
+          const adminPassword = o.adminPasswordStdin ? firstLineOfStdin('--admin-password-stdin') : undefined;
           const result = await initServer({
             dataDir: o.dataDir,
             licenseServerId: o.id,
@@ -67,12 +78,17 @@ export function serverCommand(env: Environment): Command {
             ...(o.host ? { host: o.host } : {}),
             ...tlsFiles(o),
             ...(o.centralCa ? { centralCaFile: resolve(o.centralCa) } : {}),
+            ...(o.adminUser ? { adminUser: o.adminUser } : {}),
+            ...(adminPassword === undefined ? {} : { adminPassword }),
+            clock: env.clock,
           });
-          print(
-            o,
-            result,
-            () =>
+          print(o, result, () =>
+            [
               `local server ${result.licenseServerId} initialized in ${result.dataDir}; next: leasehold server sync`,
+              result.admin.generatedPassword
+                ? `admin account ${result.admin.user}, password ${result.admin.generatedPassword} (shown only now: keep it safe)`
+                : `admin account ${result.admin.user}`,
+            ].join('\n'),
           );
         },
       ),
@@ -115,5 +131,12 @@ export function serverCommand(env: Environment): Command {
   registerSyncCommands(server, env);
   registerDiagnoseCommand(server, env);
   registerProxyCommands(server, env);
+  registerAdminCommands(server, env);
   return server;
+}
+
+function firstLineOfStdin(option: string): string {
+  const line = readFileSync(0, 'utf8').split(/\r?\n/)[0] ?? '';
+  if (!line) throw new LeaseholdError('INVALID_INPUT', `${option} read no password`);
+  return line;
 }

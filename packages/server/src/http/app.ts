@@ -1,6 +1,7 @@
 import { installErrorHandling } from '@leasehold/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { LocalServer } from '../localServer.ts';
+import { registerAdminRoutes } from './adminRoutes.ts';
 import { registerLeaseRoutes } from './leaseRoutes.ts';
 
 // Client requests are small; anything larger is refused before it is parsed.
@@ -21,5 +22,6 @@ export function buildServerApp(server: LocalServer, options: ServerAppOptions = 
   installErrorHandling(app);
   app.get('/healthz', async () => ({ ok: true }));
   registerLeaseRoutes(app, server);
+  registerAdminRoutes(app, server, { secure: Boolean(options.https) });
   return app;
 }

@@ -74,6 +74,29 @@ const migrations: ReadonlyArray<string> = [
   ) strict;
   create index audit_by_action on audit_log (action, at);
   `,
+  `
+  -- The administrator's window (issue 5). Passwords are scrypt hashes with their parameters; session
+  -- ids and API tokens are stored as SHA-256 hashes, so a copy of the database opens no session.
+  create table admin_users (
+    name text primary key,
+    password_hash text not null,
+    created_at integer not null
+  ) strict;
+  create table admin_sessions (
+    id_hash text primary key,
+    user_name text not null references admin_users(name) on delete cascade,
+    csrf_token text not null,
+    created_at integer not null,
+    last_seen_at integer not null
+  ) strict;
+  create table admin_tokens (
+    name text primary key,
+    token_hash text not null unique,
+    created_at integer not null,
+    last_used_at integer,
+    revoked_at integer
+  ) strict;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -1,0 +1,87 @@
+import { errorCatalogue } from '@leasehold/protocol';
+import { z } from 'zod';
+import { adminRoutes } from './policies.ts';
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', enum: Object.keys(errorCatalogue) },
+        message: { type: 'string' },
+        detail: { type: 'string' },
+      },
+    },
+  },
+};
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+/**
+ * The admin API as OpenAPI 3.1, built from the authorization table and the zod body schemas, so
+ * a route cannot be served undocumented. Answers are described in docs/admin-api.md.
+ */
+export function adminOpenApi(version = '1') {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of adminRoutes) {
+    const path = route.url.replace(/:(\w+)/g, '{$1}');
+    const params = [...route.url.matchAll(/:(\w+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    paths[path] ??= {};
+    (paths[path] as Record<string, unknown>)[route.method.toLowerCase()] = {
+      summary: route.summary,
+      ...(params.length > 0 ? { parameters: params } : {}),
+      ...(route.access === 'public' ? { security: [] } : {}),
+      ...(route.access === 'write'
+        ? { description: 'A change: with a session cookie it needs the `x-csrf-token` header.' }
+        : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: z.toJSONSchema(route.body, { io: 'input' }) } },
+            },
+          }
+        : {}),
+      responses: {
+        '200': { description: 'success (201 for created)', content: { 'application/json': {} } },
+        ...(route.access === 'public'
+          ? {}
+          : {
+              '401': errorResponse('SERVER_ADMIN_AUTH_REQUIRED: no, unknown or revoked credentials'),
+              ...(route.access === 'write'
+                ? { '403': errorResponse('SERVER_ADMIN_CSRF_FAILED: a session without the CSRF header') }
+                : {}),
+            }),
+        default: errorResponse('any other error, with its code (docs/errors.md)'),
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Leasehold local server admin API',
+      version,
+      description: 'The License Server Manager API. See docs/admin-api.md.',
+    },
+    components: {
+      schemas: { Error: ERROR_SCHEMA },
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'leasehold_session' },
+        token: { type: 'http', scheme: 'bearer' },
+      },
+    },
+    security: [{ session: [] }, { token: [] }],
+    paths,
+  };
+}

@@ -1,0 +1,223 @@
+import { describeIssues, LeaseholdError, randomToken, systemClock } from '@leasehold/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { AdminStore } from '../admin/adminStore.ts';
+import { LoginLimiter } from '../admin/loginLimiter.ts';
+import { adminOpenApi } from '../admin/openapi.ts';
+import { hashPassword, verifyPassword } from '../admin/password.ts';
+import {
+  type AdminRoute,
+  authorize,
+  autoSyncBody,
+  loginBody,
+  type Principal,
+  policyFor,
+  proxyBody,
+  responseFileBody,
+  tokenBody,
+} from '../admin/policies.ts';
+import { SESSION_COOKIE, SESSION_IDLE_MS, sessionCookie, sessionExpiresAt } from '../admin/sessions.ts';
+import { componentUsage, currentUsers, seatUsage } from '../admin/usage.ts';
+import { diagnoseLocalServer } from '../diagnose/index.ts';
+import type { LocalServer } from '../localServer.ts';
+import { readStatus } from '../status.ts';
+import { readAutoSyncStatus, setAutoSyncMode } from '../sync/autoSyncStore.ts';
+import { clearProxySetting, maskProxy, parseProxyUrl, saveProxySetting } from '../sync/proxy.ts';
+
+// A response file carries the whole allocation; the client API's 64 KiB would cut a large one.
+const RESPONSE_FILE_LIMIT_BYTES = 1024 * 1024 + 4096;
+
+type Handler = (request: FastifyRequest, reply: FastifyReply, principal: Principal | undefined) => unknown;
+
+function parse<S extends z.ZodType>(schema: S, request: FastifyRequest): z.infer<S> {
+  const parsed = schema.safeParse(request.body);
+  if (!parsed.success) throw new LeaseholdError('INVALID_INPUT', describeIssues(parsed.error).join('; '));
+  return parsed.data;
+}
+
+function sinceParam(value: unknown): number {
+  if (value === undefined || value === '') return 0;
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new LeaseholdError('INVALID_INPUT', 'since takes an ISO time such as 2027-01-31T00:00:00Z');
+  return ms;
+}
+
+/**
+ * The admin API of the local server (issue 5): thin adapters over the domain functions, each
+ * behind the one authorize() of the policy table. `secure` marks the session cookie Secure (TLS).
+ */
+export function registerAdminRoutes(
+  app: FastifyInstance,
+  server: LocalServer,
+  options: { secure: boolean },
+): void {
+  const store = new AdminStore(server.store.db);
+  const limiter = new LoginLimiter();
+  const now = () => {
+    const judgement = server.guard.judge();
+    return judgement.ok ? judgement.now : judgement.highWater;
+  };
+  // A login for an unknown user costs the same scrypt as a wrong password, so timing tells nothing.
+  let decoy: Promise<string> | undefined;
+
+  const principals = new WeakMap<FastifyRequest, Principal>();
+  const route = (method: AdminRoute['method'], url: string, handler: Handler) => {
+    const policy = policyFor(method, url);
+    if (!policy) throw new Error(`admin route ${method} ${url} is not in admin/policies.ts`);
+    app.route({
+      method,
+      url,
+      ...(url === '/v1/admin/sync/response-file' ? { bodyLimit: RESPONSE_FILE_LIMIT_BYTES } : {}),
+      // Before the body is read: a caller without credentials gets 401, not a parse error.
+      onRequest: async (request, reply) => {
+        const principal = authorize(
+          policy.access,
+          {
+            authorization: request.headers.authorization,
+            cookie: request.headers.cookie,
+            csrf: request.headers['x-csrf-token'],
+          },
+          store,
+          now(),
+        );
+        if (principal) principals.set(request, principal);
+        reply.header('cache-control', 'no-store');
+      },
+      handler: async (request, reply) => handler(request, reply, principals.get(request)),
+    });
+  };
+
+  route('GET', '/v1/admin/openapi.json', async () => adminOpenApi());
+
+  route('POST', '/v1/admin/session', async (request, reply) => {
+    const { user, password } = parse(loginBody, request);
+    const at = now();
+    const wait = limiter.retryAfterSeconds(request.ip, at.getTime());
+    if (wait !== undefined) {
+      reply.header('retry-after', String(wait));
+      throw new LeaseholdError('SERVER_ADMIN_LOGIN_LIMITED', `${request.ip}: wait ${wait} s`);
+    }
+    const stored = store.passwordHash(user);
+    decoy ??= hashPassword(randomToken(16));
+    const ok = await verifyPassword(password, stored ?? (await decoy));
+    if (!stored || !ok) {
+      limiter.fail(request.ip, at.getTime());
+      store.audit(at, 'admin.login-failed', `${user} from ${request.ip}`);
+      throw new LeaseholdError('SERVER_ADMIN_LOGIN_FAILED');
+    }
+    limiter.succeed(request.ip);
+    const created = store.createSession(user, at);
+    store.audit(at, 'admin.login', `${user} from ${request.ip}`);
+    reply.header(
+      'set-cookie',
+      sessionCookie(created.sessionId, { secure: options.secure, maxAgeSeconds: SESSION_IDLE_MS / 1000 }),
+    );
+    return {
+      user,
+      csrfToken: created.csrfToken,
+      expiresAt: new Date(sessionExpiresAt(created.session, at.getTime())).toISOString(),
+    };
+  });
+  route('GET', '/v1/admin/session', async (_request, _reply, who) =>
+    who?.kind === 'session'
+      ? {
+          via: 'session',
+          user: who.user,
+          csrfToken: who.session.csrfToken,
+          expiresAt: new Date(sessionExpiresAt(who.session, now().getTime())).toISOString(),
+        }
+      : { via: 'token', token: who?.kind === 'token' ? who.name : null },
+  );
+  route('DELETE', '/v1/admin/session', async (_request, reply, who) => {
+    if (who?.kind !== 'session') return { loggedOut: false };
+    store.endSession(who.session.idHash);
+    store.audit(now(), 'admin.logout', who.user);
+    reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/v1/admin; HttpOnly; SameSite=Strict; Max-Age=0`);
+    return { loggedOut: true };
+  });
+
+  route('GET', '/v1/admin/status', async () => readStatus(server));
+  route('GET', '/v1/admin/licenses', async () => ({
+    licenses: server.store.currentAllocation()?.allocation.licenses ?? [],
+  }));
+  route('GET', '/v1/admin/components', async () => {
+    // Leases whose renewals stopped give their seats back first, as the next activation would.
+    server.leases.expire();
+    const licenses = server.store.currentAllocation()?.allocation.licenses ?? [];
+    const today = now().toISOString().slice(0, 10);
+    return { components: componentUsage(licenses, seatUsage(server.store.db), today) };
+  });
+  route('GET', '/v1/admin/users', async () => ({ users: currentUsers(server.leases.list()) }));
+  route('GET', '/v1/admin/leases', async () => ({ leases: server.leases.list() }));
+  route('DELETE', '/v1/admin/leases/:id', async (request) => {
+    const { id } = request.params as { id: string };
+    return server.leases.release(id, { kind: 'floating', by: 'admin' });
+  });
+
+  route('POST', '/v1/admin/sync', async () => server.syncClient.sync(server.onlineTransport()));
+  route('GET', '/v1/admin/sync/settings', async () => readAutoSyncStatus(server.store, now()));
+  route('PUT', '/v1/admin/sync/settings', async (request) => {
+    const { mode } = parse(autoSyncBody, request);
+    const at = now();
+    setAutoSyncMode(server.store, mode, at);
+    return readAutoSyncStatus(server.store, at);
+  });
+  route('POST', '/v1/admin/sync/request-file', async () => {
+    const exported = await server.syncClient.exportRequestFile();
+    return { ...exported, fileName: `${server.config.licenseServerId}-sync-request.txt` };
+  });
+  route('POST', '/v1/admin/sync/response-file', async (request) => {
+    const { file } = parse(responseFileBody, request);
+    return server.syncClient.importResponseFile(file);
+  });
+
+  const shownProxy = () => {
+    const proxy = server.centralProxy();
+    return proxy
+      ? {
+          proxy: maskProxy(proxy),
+          source: proxy.source,
+          authenticated: Boolean(proxy.username),
+          noProxy: proxy.noProxy,
+        }
+      : { proxy: null, source: null, authenticated: false, noProxy: [] };
+  };
+  route('GET', '/v1/admin/proxy', async () => shownProxy());
+  route('PUT', '/v1/admin/proxy', async (request) => {
+    const { url, username, password } = parse(proxyBody, request);
+    saveProxySetting(server.dataDir, parseProxyUrl(url, { username, password }));
+    return shownProxy();
+  });
+  route('DELETE', '/v1/admin/proxy', async () => ({
+    cleared: clearProxySetting(server.dataDir),
+    ...shownProxy(),
+  }));
+  // The plain system clock: a diagnosis only reads, and must not move the rollback guard's mark.
+  route('GET', '/v1/admin/diagnose', async () => diagnoseLocalServer(server, systemClock));
+
+  route('GET', '/v1/admin/audit', async (request) => {
+    const query = request.query as { action?: string; since?: string };
+    return {
+      entries: server.leases.audit({
+        ...(query.action ? { action: query.action } : {}),
+        sinceMs: sinceParam(query.since),
+      }),
+    };
+  });
+  route('GET', '/v1/admin/denials', async (request) => ({
+    entries: server.leases.audit({
+      action: 'lease.denied',
+      sinceMs: sinceParam((request.query as { since?: string }).since),
+    }),
+  }));
+
+  route('GET', '/v1/admin/tokens', async () => ({ tokens: store.listTokens() }));
+  route('POST', '/v1/admin/tokens', async (request, reply) => {
+    const { name } = parse(tokenBody, request);
+    return reply.status(201).send(store.createToken(name, now()));
+  });
+  route('DELETE', '/v1/admin/tokens/:name', async (request) =>
+    store.revokeToken((request.params as { name: string }).name, now()),
+  );
+}

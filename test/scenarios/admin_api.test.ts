@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Daemon, daemon, leasehold } from '../support/leasehold.ts';
+import { LocalServerHandle, World } from '../support/world.ts';
+
+describe('the admin API of a running local server, used with an API token (issue 5)', () => {
+  let world: World;
+  let local: LocalServerHandle;
+  let serving: Daemon;
+  let generatedPassword: string;
+  let token: string;
+  // Answers are untyped JSON: the assertions check them.
+  const body = async (response: Response): Promise<any> => response.json();
+  const url = (path: string) => `${serving.info.url}${path}`;
+  const admin = (path: string, init: RequestInit = {}) =>
+    fetch(url(path), { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+
+  beforeAll(async () => {
+    world = await World.start();
+    const id = await world.createServerId();
+    await world.addLicense(id, '--component', 'Analysis=5');
+    const dataDir = join(world.root, 'server');
+    const init = await leasehold([
+      'server',
+      'init',
+      '--data-dir',
+      dataDir,
+      '--id',
+      id,
+      '--central-url',
+      'http://127.0.0.1',
+      '--central-ports',
+      `${world.ports.primary}`,
+      '--vendor-keys',
+      world.vendorKeysFile,
+      '--admin-user',
+      'root',
+      '--json',
+    ]);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.json.admin.user).toBe('root');
+    generatedPassword = init.json.admin.generatedPassword;
+    local = new LocalServerHandle(dataDir, init.json.serverKeyId, world);
+    expect((await local.sync()).code).toBe(0);
+    const created = await local.run(['admin', 'token', 'create', '--name', 'ops-script', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    token = created.json.token;
+    serving = await daemon(['server', 'serve', '--data-dir', dataDir, '--port', '0', '--host', '127.0.0.1']);
+  }, 120_000);
+  afterAll(async () => {
+    await serving?.stop();
+    await world?.stop();
+  });
+
+  it('prints the generated admin password once and stores only its hash', async () => {
+    expect(generatedPassword).toMatch(/^[\w-]{24}$/);
+    const login = await fetch(url('/v1/admin/session'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'root', password: generatedPassword }),
+    });
+    expect(login.status).toBe(200);
+    expect(login.headers.get('set-cookie')).toContain('HttpOnly; SameSite=Strict');
+  });
+
+  it('answers status with the token, and refuses without it', async () => {
+    const status = await admin('/v1/admin/status');
+    expect(status.status).toBe(200);
+    expect(await body(status)).toMatchObject({ synchronized: true, allocationVersion: 1 });
+    const anonymous = await fetch(url('/v1/admin/status'));
+    expect(anonymous.status).toBe(401);
+    expect((await body(anonymous)).error.code).toBe('SERVER_ADMIN_AUTH_REQUIRED');
+  });
+
+  it('force-releases a lease taken by an application; the audit log shows it', async () => {
+    const taken = await fetch(url('/v1/leases'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ components: ['Analysis'], user: 'ann', computer: 'ws-1' }),
+    });
+    expect(taken.status).toBe(201);
+    const leaseId = (await body(taken)).lease.id;
+    const users = await body(await admin('/v1/admin/users'));
+    expect(users.users).toEqual([expect.objectContaining({ user: 'ann', kind: 'floating', leaseId })]);
+
+    const released = await admin(`/v1/admin/leases/${leaseId}`, { method: 'DELETE' });
+    expect(await body(released)).toEqual({ released: leaseId });
+    const audit = await body(await admin('/v1/admin/audit?action=lease.force-released'));
+    expect(audit.entries).toEqual([
+      expect.objectContaining({ action: 'lease.force-released', leaseId, user: 'ann' }),
+    ]);
+    const components = await body(await admin('/v1/admin/components'));
+    expect(
+      components.components.find((c: { component: string }) => c.component === 'Analysis'),
+    ).toMatchObject({
+      inUse: 0,
+      maxUsers: 5,
+      free: 5,
+    });
+  });
+
+  it('stops accepting the token once revoked from the command line', async () => {
+    const listed = await local.run(['admin', 'token', 'list', '--json']);
+    expect(listed.json.tokens).toEqual([expect.objectContaining({ name: 'ops-script', revokedAt: null })]);
+    expect(listed.stdout).not.toContain(token);
+    expect((await local.run(['admin', 'token', 'revoke', 'ops-script', '--json'])).json).toEqual({
+      revoked: 'ops-script',
+    });
+    expect((await admin('/v1/admin/status')).status).toBe(401);
+  });
+});
