@@ -62,9 +62,7 @@ export function currentUsers(leases: readonly Lease[]): CurrentUser[] {
 /** Seats held per license and component, read once (the engine counts the same rows per decision). */
 export function seatUsage(db: Database.Database): Usage {
   const rows = db
-    .prepare(
-      'select license_number as l, component as c, count(*) as n from seat_components group by license_number, component',
-    )
+    .prepare('select license_number as l, component as c, seats as n from seat_usage where seats > 0')
     .all() as { l: string; c: string; n: number }[];
   const counts = new Map(rows.map((r) => [`${r.l}\n${r.c}`, r.n]));
   return (license, component) => counts.get(`${license}\n${component}`) ?? 0;

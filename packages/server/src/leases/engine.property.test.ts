@@ -129,8 +129,17 @@ describe('the lease engine under random sequences (property)', () => {
           const listed = world.engine.list().map((l) => l.id);
           expect(new Set(listed).size).toBe(listed.length);
           expect(new Set(listed)).toEqual(new Set(held.keys()));
-          // Base caps every module: no seat holds a module without Base.
+          // Base caps every module: no seat holds a module without Base. And the trigger-kept
+          // counts are the true counts of seat rows.
+          const count = world.leaseStore.db.prepare(
+            'select count(*) as n from seat_components where license_number = ? and component = ?',
+          );
           for (const number of NUMBERS) {
+            for (const component of ['Base', ...MODULES]) {
+              expect(world.leaseStore.usage(number, component)).toBe(
+                (count.get(number, component) as { n: number }).n,
+              );
+            }
             for (const module of MODULES) {
               expect(world.leaseStore.usage(number, module)).toBeLessThanOrEqual(
                 world.leaseStore.usage(number, 'Base'),

@@ -54,9 +54,7 @@ export class LeaseStore {
   readonly #audit: Database.Statement<unknown[]>;
 
   constructor(readonly db: Database.Database) {
-    this.#usage = db.prepare(
-      'select count(*) as n from seat_components where license_number = ? and component = ?',
-    );
+    this.#usage = db.prepare('select seats as n from seat_usage where license_number = ? and component = ?');
     this.#due = db.prepare('select * from leases where expires_at <= ? order by expires_at');
     this.#deleteLease = db.prepare('delete from leases where id = ?');
     this.#deleteSeatIfEmpty = db.prepare(
