@@ -23,8 +23,9 @@ describe('seats under load and across a crash (L2)', () => {
   });
   afterAll(() => world?.stop());
 
-  it('gives 200 clients racing for 10 seats exactly 10 leases', async () => {
-    const id = await world.createServerId('Race');
+  /** A synchronized local server with one license of `seats` Base seats, serving clients. */
+  async function syncedAndServing(name: string, seats: number) {
+    const id = await world.createServerId(name);
     await world.vendor([
       'license',
       'add',
@@ -33,11 +34,15 @@ describe('seats under load and across a crash (L2)', () => {
       '--expiry',
       '2030-12-31',
       '--component',
-      'Base=10',
+      `Base=${seats}`,
     ]);
-    const server = await world.localServer(id, { name: 'race' });
+    const server = await world.localServer(id, { name: name.toLowerCase() });
     expect((await server.sync()).code).toBe(0);
-    const running = await serve(server);
+    return { server, running: await serve(server) };
+  }
+
+  it('gives 200 clients racing for 10 seats exactly 10 leases', async () => {
+    const { server, running } = await syncedAndServing('Race', 10);
     try {
       const answers = await Promise.all(
         Array.from({ length: 200 }, (_, i) => activate(running.info.url, `user-${i}`)),
@@ -64,20 +69,7 @@ describe('seats under load and across a crash (L2)', () => {
   });
 
   it('keeps every acknowledged lease, once, after kill -9 in the middle of a burst', async () => {
-    const id = await world.createServerId('Crash');
-    await world.vendor([
-      'license',
-      'add',
-      '--server-id',
-      id,
-      '--expiry',
-      '2030-12-31',
-      '--component',
-      'Base=150',
-    ]);
-    const server = await world.localServer(id, { name: 'crash' });
-    expect((await server.sync()).code).toBe(0);
-    const running = await serve(server);
+    const { server, running } = await syncedAndServing('Crash', 150);
     const acknowledged: string[] = [];
     let killed = false;
     const burst = Array.from({ length: 400 }, (_, i) =>
