@@ -29,11 +29,11 @@ describe('a sync response that is replayed, older, foreign, altered or forged is
   let vendorKeys: PartyKeys;
 
   /** Syncs through the relay and checks the refusal code and that status stayed as it was. */
-  async function expectRefused(code: string) {
+  async function expectRefused(code: string | string[]) {
     const before = stableStatus(await server.status());
     const sync = await server.sync();
     expect(sync.code).not.toBe(0);
-    expect(sync.json.error.code).toBe(code);
+    expect(Array.isArray(code) ? code : [code]).toContain(sync.json.error.code);
     expect(stableStatus(await server.status())).toEqual(before);
   }
 
@@ -156,7 +156,8 @@ describe('a sync response that is replayed, older, foreign, altered or forged is
 
   it('refuses a truncated response and a non-Leasehold answer', async () => {
     relay.tamper = async (_request, forward) => ({ body: (await forward()).response.slice(0, -20) });
-    await expectRefused('MESSAGE_TAMPERED');
+    // A tag cut short fails to decrypt, or is not even canonical base64url: which depends on its bits.
+    await expectRefused(['MESSAGE_TAMPERED', 'MESSAGE_MALFORMED']);
     relay.tamper = async () => ({ body: '<html>captive portal</html>', contentType: 'text/html' });
     await expectRefused('CENTRAL_UNAVAILABLE');
   });
