@@ -57,6 +57,19 @@ describe('seats under load and across a crash (L2)', () => {
 
       const leases = await server.run(['leases', '--json']);
       expect(leases.json.leases).toHaveLength(10);
+      const components = await server.run(['components', '--json']);
+      expect(components.json.components).toEqual([
+        expect.objectContaining({
+          component: 'Base',
+          inUse: 10,
+          maxUsers: 10,
+          free: 0,
+          expiryDate: '2030-12-31',
+        }),
+      ]);
+      const users = await server.run(['users', '--json']);
+      expect(users.json.users).toHaveLength(10);
+      expect(users.json.users[0]).toMatchObject({ kind: 'floating', components: ['Base'] });
       const denials = await server.run(['audit', '--action', 'lease.denied']);
       expect(denials.stdout.trim().split('\n')).toHaveLength(190);
       expect(JSON.parse(denials.stdout.split('\n')[0] as string)).toMatchObject({

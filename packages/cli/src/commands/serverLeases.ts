@@ -1,11 +1,12 @@
 import { LeaseholdError } from '@leasehold/protocol';
+import { currentUsers, readComponents } from '@leasehold/server';
 import type { Command } from 'commander';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
 import { dataDirOption, type Json, jsonOption, withServer } from './serverContext.ts';
 import { action } from './shared.ts';
 
-/** `server leases | release | audit` (L6, L7). */
+/** `server components | users | leases | release | audit` (M2, L6, L7). */
 export function registerLeaseCommands(server: Command, env: Environment): void {
   const dataDir = () => dataDirOption(env);
   const json = jsonOption;
@@ -21,6 +22,42 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
           table(
             leases.map((l) => ({ ...l, components: l.components.join(',') })),
             ['id', 'kind', 'user', 'computer', 'licenseNumber', 'components', 'grantedAt', 'expiresAt'],
+          ),
+        );
+      }),
+    );
+
+  server
+    .command('components')
+    .description('the Components table: in use, max users, free and expiry per license and component (M2)')
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (o: Json) => {
+        const components = await withServer(env, o.dataDir, async (s) => readComponents(s));
+        print(o, { components }, () =>
+          table(
+            components.map((c) => ({ ...c })),
+            ['licenseNumber', 'component', 'inUse', 'maxUsers', 'free', 'expiryDate'],
+          ),
+        );
+      }),
+    );
+
+  server
+    .command('users')
+    .description(
+      'the Current users table: who holds which components, floating or checkout, since, until (M2)',
+    )
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (o: Json) => {
+        const users = await withServer(env, o.dataDir, async (s) => currentUsers(s.leases.list()));
+        print(o, { users }, () =>
+          table(
+            users.map((u) => ({ ...u, components: u.components.join(',') })),
+            ['user', 'computer', 'components', 'kind', 'since', 'until'],
           ),
         );
       }),

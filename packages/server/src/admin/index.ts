@@ -3,4 +3,10 @@ export { LOGIN_FAILURES_PER_MINUTE } from './loginLimiter.ts';
 export { adminOpenApi } from './openapi.ts';
 export { generatePassword, hashPassword, verifyPassword } from './password.ts';
 export { type Access, type AdminRoute, adminRoutes, authorize } from './policies.ts';
-export { type ComponentUsage, type CurrentUser, componentUsage, currentUsers } from './usage.ts';
+export {
+  type ComponentUsage,
+  type CurrentUser,
+  componentUsage,
+  currentUsers,
+  readComponents,
+} from './usage.ts';

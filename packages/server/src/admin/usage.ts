@@ -1,6 +1,7 @@
 import type { Lease, License } from '@leasehold/protocol';
 import type Database from 'better-sqlite3';
 import { freeSeats, isActive, type Usage } from '../leases/choose.ts';
+import type { LocalServer } from '../localServer.ts';
 
 /** One row of the Manager's Components table (M2). */
 export interface ComponentUsage {
@@ -66,4 +67,13 @@ export function seatUsage(db: Database.Database): Usage {
     .all() as { l: string; c: string; n: number }[];
   const counts = new Map(rows.map((r) => [`${r.l}\n${r.c}`, r.n]));
   return (license, component) => counts.get(`${license}\n${component}`) ?? 0;
+}
+
+/** The Components table as of now: leases whose renewals stopped give their seats back first. */
+export function readComponents(server: LocalServer): ComponentUsage[] {
+  server.leases.expire();
+  const judgement = server.guard.judge();
+  const today = (judgement.ok ? judgement.now : judgement.highWater).toISOString().slice(0, 10);
+  const licenses = server.store.currentAllocation()?.allocation.licenses ?? [];
+  return componentUsage(licenses, seatUsage(server.store.db), today);
 }

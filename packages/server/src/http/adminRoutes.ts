@@ -17,7 +17,7 @@ import {
   tokenBody,
 } from '../admin/policies.ts';
 import { SESSION_COOKIE, SESSION_IDLE_MS, sessionCookie, sessionExpiresAt } from '../admin/sessions.ts';
-import { componentUsage, currentUsers, seatUsage } from '../admin/usage.ts';
+import { currentUsers, readComponents } from '../admin/usage.ts';
 import { diagnoseLocalServer } from '../diagnose/index.ts';
 import type { LocalServer } from '../localServer.ts';
 import { readStatus } from '../status.ts';
@@ -141,13 +141,7 @@ export function registerAdminRoutes(
   route('GET', '/v1/admin/licenses', async () => ({
     licenses: server.store.currentAllocation()?.allocation.licenses ?? [],
   }));
-  route('GET', '/v1/admin/components', async () => {
-    // Leases whose renewals stopped give their seats back first, as the next activation would.
-    server.leases.expire();
-    const licenses = server.store.currentAllocation()?.allocation.licenses ?? [];
-    const today = now().toISOString().slice(0, 10);
-    return { components: componentUsage(licenses, seatUsage(server.store.db), today) };
-  });
+  route('GET', '/v1/admin/components', async () => ({ components: readComponents(server) }));
   route('GET', '/v1/admin/users', async () => ({ users: currentUsers(server.leases.list()) }));
   route('GET', '/v1/admin/leases', async () => ({ leases: server.leases.list() }));
   route('DELETE', '/v1/admin/leases/:id', async (request) => {
