@@ -16,6 +16,13 @@ describe('`leasehold demo` (what `npm start` runs)', () => {
       ]);
       expect((await fetch(`${summary.central.url}/healthz`)).status).toBe(200);
       expect((await fetch(`${summary.server.clientUrl}/healthz`)).status).toBe(200);
+      // The admin account the demo prints opens the Manager's admin API.
+      const login = await fetch(`${summary.manager.adminApi}/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: summary.manager.adminUser, password: summary.manager.adminPassword }),
+      });
+      expect(login.status).toBe(200);
 
       // The commands the demo suggests work against its folders while it runs.
       const env = {

@@ -58,7 +58,7 @@ export function demoCommand(env: Environment): Command {
         });
 
         say(`Setting up the local license server for ${id.id} and synchronizing...`);
-        await initServer({
+        const initialized = await initServer({
           dataDir: serverDir,
           licenseServerId: id.id,
           centralUrl: central.url,
@@ -79,7 +79,13 @@ export function demoCommand(env: Environment): Command {
           dir,
           central: { url: central.url, ports: central.ports, dataDir: centralDir },
           server: { clientUrl: server.url, dataDir: serverDir },
-          manager: { webUi: null, cli: `LEASEHOLD_SERVER_DIR=${rel}/server npx leasehold server status` },
+          manager: {
+            webUi: null,
+            adminApi: `${server.url}/v1/admin`,
+            adminUser: initialized.admin.user,
+            adminPassword: initialized.admin.generatedPassword ?? null,
+            cli: `LEASEHOLD_SERVER_DIR=${rel}/server npx leasehold server status`,
+          },
           status,
         };
         if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -90,7 +96,8 @@ export function demoCommand(env: Environment): Command {
             '',
             `Central license server:  ${central.url} (fallback port ${central.ports.fallback})`,
             `Local license server:    ${server.url} (the address applications are given)`,
-            'License Server Manager:  the web UI is not built yet; the Manager CLI is `leasehold server ...`',
+            'License Server Manager:  the web UI is not built yet; the Manager CLI is `leasehold server ...`,',
+            `                         its admin API ${server.url}/v1/admin (user ${initialized.admin.user}, password ${initialized.admin.generatedPassword ?? '(as set)'})`,
             '',
             'Try, in another terminal:',
             `  export LEASEHOLD_CENTRAL_DIR=${rel}/central LEASEHOLD_SERVER_DIR=${rel}/server`,
