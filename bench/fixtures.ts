@@ -77,6 +77,9 @@ export async function createLocalFolder(dataDir: string, options: LocalFolderOpt
     ...(options.centralPorts ? { centralPorts: options.centralPorts } : {}),
     host: '127.0.0.1',
     clientPort: 0,
+    // The benchmarks measure the license logic on loopback; TLS costs are the same for every server.
+    plainHttp: true,
+    plainHttpCentral: true,
   });
   if (options.leaseSeconds !== undefined) {
     saveServerConfig(dataDir, { ...loadServerConfig(dataDir), leaseSeconds: options.leaseSeconds });

@@ -35,6 +35,8 @@ describe('the admin API of a running local server, used with an API token (issue
       world.vendorKeysFile,
       '--admin-user',
       'root',
+      '--plain-http',
+      '--plain-http-central',
       '--json',
     ]);
     expect(init.code, init.stderr).toBe(0);

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Agent, fetch } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { daemon, leasehold, tempDir } from '../support/leasehold.ts';
 
@@ -14,10 +16,17 @@ describe('`leasehold demo` (what `npm start` runs)', () => {
         'Analysis',
         'Export',
       ]);
-      expect((await fetch(`${summary.central.url}/healthz`)).status).toBe(200);
-      expect((await fetch(`${summary.server.clientUrl}/healthz`)).status).toBe(200);
+      // Both servers speak HTTPS under the demo's own CA, and nothing else trusts it.
+      expect(summary.central.url).toMatch(/^https:/);
+      expect(summary.server.clientUrl).toMatch(/^https:/);
+      await expect(fetch(`${summary.server.clientUrl}/healthz`)).rejects.toThrow();
+      const dispatcher = new Agent({ connect: { ca: readFileSync(summary.tls.caFile, 'utf8') } });
+      expect((await fetch(`${summary.central.url}/healthz`, { dispatcher })).status).toBe(200);
+      expect((await fetch(`${summary.server.clientUrl}/healthz`, { dispatcher })).status).toBe(200);
+      expect(summary.manager.webUi).toBe(`${summary.server.clientUrl}/manager/`);
       // The admin account the demo prints opens the Manager's admin API.
       const login = await fetch(`${summary.manager.adminApi}/session`, {
+        dispatcher,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ user: summary.manager.adminUser, password: summary.manager.adminPassword }),

@@ -54,6 +54,7 @@ describe('online sync tries port 443, then 8080 (S5, S9)', () => {
       'https://central.invalid',
       '--vendor-keys',
       world.vendorKeysFile,
+      '--plain-http',
     ]);
     expect(init.code, init.stderr).toBe(0);
     const sync = await leasehold(['server', 'sync', '--data-dir', dataDir, '--json']);

@@ -76,6 +76,7 @@ export class World {
   ) {
     const dataDir = join(this.root, options.name ?? 'server');
     const ports = options.ports ?? [this.ports.primary, this.ports.fallback];
+    const centralUrl = options.centralUrl ?? 'http://127.0.0.1';
     const init = await leasehold(
       [
         'server',
@@ -85,12 +86,15 @@ export class World {
         '--id',
         id,
         '--central-url',
-        options.centralUrl ?? 'http://127.0.0.1',
+        centralUrl,
         '--central-ports',
         ports.join(','),
         '--vendor-keys',
         this.vendorKeysFile,
         ...(options.initArgs ?? []),
+        // Plain HTTP only by explicit choice (issue 4): the scenarios on loopback make that choice.
+        ...(centralUrl.startsWith('http:') ? ['--plain-http-central'] : []),
+        ...(options.initArgs?.includes('--tls-cert') ? [] : ['--plain-http']),
         '--json',
       ],
       this.env,

@@ -24,6 +24,10 @@ export interface ServerInitOptions {
   clientPort?: number;
   host?: string;
   tls?: { certFile: string; keyFile: string };
+  /** Serve the client port without TLS: only when the administrator says so. */
+  plainHttp?: boolean;
+  /** Accept an http:// central URL: only when the administrator says so. */
+  plainHttpCentral?: boolean;
   centralCaFile?: string;
   /** The License Server Manager's account (issue 5); `admin` unless named. */
   adminUser?: string;
@@ -51,6 +55,8 @@ export async function initServer(options: ServerInitOptions) {
     clientPort: options.clientPort,
     host: options.host,
     tls: options.tls,
+    plainHttp: options.plainHttp,
+    plainHttpCentral: options.plainHttpCentral,
     centralCaFile: options.centralCaFile,
   });
   if (!parsed.success) {

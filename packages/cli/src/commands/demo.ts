@@ -4,6 +4,7 @@ import { centralPaths, httpVendorApi, initCentral, serveCentral } from '@leaseho
 import { DAY_MS } from '@leasehold/protocol';
 import { initServer, openLocalServer, readStatus, serveServer } from '@leasehold/server';
 import { Command } from 'commander';
+import { createLoopbackCertificates, type IssuedCertificate } from '../certificates.ts';
 import type { Environment } from '../environment.ts';
 import { describeStatus } from './server.ts';
 import { action, untilSignal } from './shared.ts';
@@ -30,9 +31,14 @@ export function demoCommand(env: Environment): Command {
         say(
           'Starting the central license server (embedded PostgreSQL; the first start takes a few seconds)...',
         );
-        // Plain HTTP on loopback: the demo has no certificate, and the envelope protects every message.
+        // HTTPS everywhere, as in production, under a private CA made for this demo only.
+        const certs = await createLoopbackCertificates(join(dir, 'tls'), ['central', 'server'], {
+          now: env.clock.now(),
+        });
+        const centralTls = certs.issued.central as IssuedCertificate;
+        const serverTls = certs.issued.server as IssuedCertificate;
         await initCentral({
-          plainHttp: true,
+          tls: centralTls,
           dataDir: centralDir,
           host: '127.0.0.1',
           port: 0,
@@ -43,6 +49,7 @@ export function demoCommand(env: Environment): Command {
         const vendor = httpVendorApi(
           central.url,
           readFileSync(centralPaths(centralDir).adminToken, 'utf8').trim(),
+          { ca: readFileSync(certs.caFile, 'utf8') },
         );
         const id = await vendor.createServerId({ customer: 'Demo Customer' });
         const expiry = new Date(env.clock.now().getTime() + 365 * DAY_MS).toISOString().slice(0, 10);
@@ -66,6 +73,8 @@ export function demoCommand(env: Environment): Command {
           vendorKeysFile: centralPaths(centralDir).publicKeys,
           clientPort: 0,
           host: '127.0.0.1',
+          tls: serverTls,
+          centralCaFile: certs.caFile,
         });
         const local = await openLocalServer(serverDir, env.clock);
         const status = await local.syncClient
@@ -79,8 +88,9 @@ export function demoCommand(env: Environment): Command {
           dir,
           central: { url: central.url, ports: central.ports, dataDir: centralDir },
           server: { clientUrl: server.url, dataDir: serverDir },
+          tls: { caFile: certs.caFile },
           manager: {
-            webUi: null,
+            webUi: `${server.url}/manager/`,
             adminApi: `${server.url}/v1/admin`,
             adminUser: initialized.admin.user,
             adminPassword: initialized.admin.generatedPassword ?? null,
@@ -96,8 +106,9 @@ export function demoCommand(env: Environment): Command {
             '',
             `Central license server:  ${central.url} (fallback port ${central.ports.fallback})`,
             `Local license server:    ${server.url} (the address applications are given)`,
-            'License Server Manager:  the web UI is not built yet; the Manager CLI is `leasehold server ...`,',
-            `                         its admin API ${server.url}/v1/admin (user ${initialized.admin.user}, password ${initialized.admin.generatedPassword ?? '(as set)'})`,
+            `License Server Manager:  ${server.url}/manager/ (user ${initialized.admin.user}, password ${initialized.admin.generatedPassword ?? '(as set)'})`,
+            `                         its admin API ${server.url}/v1/admin; its CLI \`leasehold server ...\``,
+            `Certificate authority:   ${relative(process.cwd(), certs.caFile)} (made for this demo; trust it in the browser, or accept the warning)`,
             '',
             'Try, in another terminal:',
             `  export LEASEHOLD_CENTRAL_DIR=${rel}/central LEASEHOLD_SERVER_DIR=${rel}/server`,
@@ -105,7 +116,7 @@ export function demoCommand(env: Environment): Command {
             `  npx leasehold central license list --server-id ${id.id}`,
             `  npx leasehold central license change --server-id ${id.id} --number <number> --component Base=20`,
             '  npx leasehold server sync && npx leasehold server status',
-            `  curl -s -XPOST ${server.url}/v1/leases -H 'content-type: application/json' \\`,
+            `  curl -s --cacert ${relative(process.cwd(), certs.caFile)} -XPOST ${server.url}/v1/leases -H 'content-type: application/json' \\`,
             `       -d '{"components":["Base"],"user":"ann","computer":"ws1"}'`,
             '',
             'Press Ctrl-C to stop.',

@@ -41,6 +41,11 @@ export function serverCommand(env: Environment): Command {
     .option('--host <address>', 'listen address')
     .option('--tls-cert <file>', 'PEM certificate for HTTPS on the client port')
     .option('--tls-key <file>', 'PEM private key for HTTPS on the client port')
+    .option('--plain-http', 'serve the client port over plain HTTP instead (only on a network you trust)')
+    .option(
+      '--plain-http-central',
+      'allow an http:// central URL (the sync messages stay signed and encrypted)',
+    )
     .option('--central-ca <file>', 'extra PEM CA certificate(s) to trust for the central server')
     .option('--admin-user <name>', 'the License Server Manager account (default admin)')
     .option(
@@ -61,6 +66,8 @@ export function serverCommand(env: Environment): Command {
             host?: string;
             tlsCert?: string;
             tlsKey?: string;
+            plainHttp?: boolean;
+            plainHttpCentral?: boolean;
             centralCa?: string;
             adminUser?: string;
             adminPasswordStdin?: boolean;
@@ -77,6 +84,8 @@ export function serverCommand(env: Environment): Command {
             ...(o.clientPort === undefined ? {} : { clientPort: o.clientPort }),
             ...(o.host ? { host: o.host } : {}),
             ...tlsFiles(o),
+            ...(o.plainHttp ? { plainHttp: true } : {}),
+            ...(o.plainHttpCentral ? { plainHttpCentral: true } : {}),
             ...(o.centralCa ? { centralCaFile: resolve(o.centralCa) } : {}),
             ...(o.adminUser ? { adminUser: o.adminUser } : {}),
             ...(adminPassword === undefined ? {} : { adminPassword }),

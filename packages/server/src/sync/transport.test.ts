@@ -13,6 +13,8 @@ const config = serverConfigSchema.parse({
   formatVersion: 1,
   licenseServerId: 'LS-AAAA-BBBB-CCCC',
   centralUrl: 'http://127.0.0.1',
+  plainHttp: true,
+  plainHttpCentral: true,
   syncTimeoutSeconds: 1,
 });
 

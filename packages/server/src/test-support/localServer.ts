@@ -37,6 +37,7 @@ export async function syncedLocalServer(licenses: License[]): Promise<{
     licenseServerId: 'LS-AAAA-BBBB-CCCC',
     centralUrl: 'https://central.invalid',
     vendorKeysFile: join(dir, 'vendor.json'),
+    plainHttp: true,
   });
   const clock = new ManualClock('2027-03-01T09:00:00Z');
   const server = await openLocalServer(join(dir, 'server'), clock);
