@@ -69,6 +69,11 @@ export const errorCatalogue = {
     status: 404,
     message: 'No active API token has this name; list them with `leasehold server admin token list`.',
   },
+  MANAGER_NOT_BUILT: {
+    status: 503,
+    message:
+      'The License Server Manager web UI is not built in this installation; run `npm run build` (npm install runs it too), then restart `leasehold server serve`.',
+  },
   RATE_LIMITED: {
     status: 429,
     message:
