@@ -6,7 +6,7 @@ import { type Clock, writeFileAtomic } from '@leasehold/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { centralPaths, loadCentralConfig, storageOf } from './config.ts';
 import { buildCentralApp } from './http/app.ts';
-import { loadVendorKeys } from './keys/vendorKeys.ts';
+import { openVendorKeySource } from './keys/vendorKeys.ts';
 import { openCentralStore } from './store/open.ts';
 
 export interface ServeCentralOptions {
@@ -31,11 +31,16 @@ export interface RunningCentral {
 export async function serveCentral(options: ServeCentralOptions): Promise<RunningCentral> {
   const config = loadCentralConfig(options.dataDir);
   const store = await openCentralStore(storageOf(options.dataDir, config));
-  const vendorKeys = await loadVendorKeys(options.dataDir, options.vendorPrivateKeys);
+  const vendorKeySource = await openVendorKeySource(options.dataDir, options.vendorPrivateKeys);
   const app = buildCentralApp({
     db: store.db,
     clock: options.clock,
-    vendorKeys,
+    vendorKeys: (await vendorKeySource.current()).vendorKeys,
+    vendorKeySource,
+    keyringLocation: {
+      dataDir: options.dataDir,
+      ...(options.vendorPrivateKeys ? { privateKeysText: options.vendorPrivateKeys } : {}),
+    },
     adminTokenSha256: config.adminTokenSha256,
     syncRequestsPerMinutePerAddress: config.syncRequestsPerMinutePerAddress,
     ...(options.logger ? { logger: options.logger } : {}),

@@ -1,6 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import {
   type ActivationRequest,
+  announcementsOfCheckoutToken,
   type Checkout,
   type CheckoutToken,
   type Clock,
@@ -11,6 +12,7 @@ import {
   leaseSchema,
   parseVendorPublicKeys,
   systemClock,
+  trustWithAnnouncements,
   verifyCheckoutToken,
 } from '@leasehold/protocol';
 import { forgetOnExit, releaseOnExit } from './exit.ts';
@@ -176,7 +178,9 @@ export class LeaseholdClient {
 
 /**
  * Verifies a checkout token with no server at all (L3): the vendor's public key file (shipped with
- * the application) vouches for the local server's key, which signed the token. Throws
+ * the application) vouches for the local server's key, which signed the token. After a vendor key
+ * rotation the chain is one link longer: a key of the file announced the key that signed the
+ * server's certificate (docs/key-rotation.md). Throws
  * CHECKOUT_TOKEN_INVALID or CHECKOUT_EXPIRED; returns what the token grants.
  */
 export async function verifyCheckout(
@@ -185,8 +189,11 @@ export async function verifyCheckout(
   options: VerifyOptions = {},
 ): Promise<CheckoutToken> {
   const vendorKeys = await parseVendorPublicKeys(vendorPublicKeysText);
+  // S8: a certificate signed by a vendor key newer than the file carries the announcements of that
+  // key by older ones; only announcements signed by a key of the file (or one it vouched for) count.
+  const trusted = await trustWithAnnouncements(vendorKeys.signing, announcementsOfCheckoutToken(token));
   return verifyCheckoutToken(token, {
-    vendorSigningKeys: vendorKeys.signing,
+    vendorSigningKeys: trusted,
     now: options.now ?? systemClock.now(),
     ...(options.user === undefined ? {} : { user: options.user }),
     ...(options.computer === undefined ? {} : { computer: options.computer }),

@@ -180,6 +180,31 @@ export const errorCatalogue = {
     message: 'A license with this number already exists; use `leasehold central license change` to alter it.',
   },
   BINDING_NOT_FOUND: { status: 404, message: 'This id is not bound to any server; nothing to clear.' },
+  VENDOR_KEY_UNKNOWN: {
+    status: 404,
+    message:
+      'No vendor signing key in use has this key id (it may be retired already); list the keys with `leasehold central keys list`.',
+  },
+  VENDOR_KEY_ACTIVE: {
+    status: 409,
+    message:
+      'This is the active vendor signing key; rotate first (`leasehold central keys rotate`), then retire it once local servers have learned the new key.',
+  },
+  VENDOR_KEY_LIMIT: {
+    status: 409,
+    message:
+      'Too many previous vendor keys still announce the active one; retire the oldest (`leasehold central keys retire KID`) before rotating again.',
+  },
+  VENDOR_KEYS_FROM_ENVIRONMENT: {
+    status: 409,
+    message:
+      'The vendor keys come from LEASEHOLD_VENDOR_PRIVATE_KEYS, which this program cannot change; rotate on a copy of the key file without that variable set, put the new file into the secret store, and restart the nodes (docs/key-rotation.md).',
+  },
+  SYNC_RATE_LIMITED: {
+    status: 429,
+    message:
+      'Too many sync requests for this license server id in the last minute; wait for the time in the Retry-After header, then retry. A server that syncs in a loop needs its schedule checked.',
+  },
 
   // Local server: sync and issuing (S1, S5, S9, S10)
   NOT_SYNCHRONIZED: {

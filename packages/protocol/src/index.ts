@@ -5,6 +5,7 @@ export * from './envelope.ts';
 export * from './errors.ts';
 export * from './files.ts';
 export * from './ids.ts';
+export * from './keyAnnouncement.ts';
 export * from './keys.ts';
 export * from './leases.ts';
 export * from './probe.ts';

@@ -114,6 +114,10 @@ export const syncRequestSchema = z.strictObject({
 });
 export type SyncRequest = z.infer<typeof syncRequestSchema>;
 
+/** Vendor key rotation (keyAnnouncement.ts): a few compact JWS, each small. */
+export const MAX_ANNOUNCEMENTS = 8;
+export const announcementsSchema = z.array(z.string().min(1).max(1000)).max(MAX_ANNOUNCEMENTS);
+
 export const syncResponseSchema = z.strictObject({
   type: z.literal(SYNC_RESPONSE_TYPE),
   formatVersion: z.literal(FORMAT_VERSION),
@@ -124,7 +128,12 @@ export const syncResponseSchema = z.strictObject({
   issuedAt: z.iso.datetime(),
   allocation: allocationSchema,
   /** The vendor's signed statement that this server key belongs to this id: the root of offline checkout (L3). */
-  serverKeyCertificate: z.string().min(1).max(4000),
+  serverKeyCertificate: z
+    .string()
+    .min(1)
+    .max(4000 + MAX_ANNOUNCEMENTS * 1000),
+  /** S8: the signing key of this response, announced by older vendor keys (present while keys rotate). */
+  vendorKeyAnnouncements: announcementsSchema.optional(),
 });
 export type SyncResponse = z.infer<typeof syncResponseSchema>;
 

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { open, seal } from './envelope.ts';
 import { LeaseholdError } from './errors.ts';
+import { type AnnouncedKey, findAnnouncedKey } from './keyAnnouncement.ts';
 import { keyIdOf, type PartyKeys, publicKeyFromJwk, type VendorPublicKeys } from './keys.ts';
 import {
   SYNC_REQUEST_TYPE,
@@ -57,7 +58,10 @@ export async function openSyncRequest(message: string, vendorKeys: PartyKeys): P
   };
 }
 
-/** The central server seals its response: signed by the vendor, encrypted to the requesting server. */
+/**
+ * The central server seals its response: signed by the vendor's current key, encrypted to the
+ * requesting server. While keys rotate, the response carries the announcements of that key.
+ */
 export function sealSyncResponse(
   response: SyncResponse,
   vendorKeys: PartyKeys,
@@ -71,24 +75,49 @@ export function sealSyncResponse(
   });
 }
 
-/** The local server opens a response: only for its own key, only signed by a vendor key it was installed with. */
+export interface OpenedSyncResponse {
+  response: SyncResponse;
+  vendorKid: string;
+  /** A vendor key this server did not trust before, announced by one it trusts (S8); keep it once the response is accepted. */
+  learnedVendorKey?: AnnouncedKey;
+}
+
+/**
+ * The local server opens a response: only for its own key, only signed by a vendor key it was
+ * installed with or one such a key announced in the response (S8). Nothing is learned here: the
+ * caller keeps the announced key only once the response has passed every check.
+ */
 export async function openSyncResponse(
   message: string,
   serverKeys: PartyKeys,
   vendor: VendorPublicKeys,
-): Promise<{ response: SyncResponse; vendorKid: string }> {
+): Promise<OpenedSyncResponse> {
+  let learnedVendorKey: AnnouncedKey | undefined;
   try {
     const { payload, signerKid } = await open({
       typ: SYNC_RESPONSE_TYPE,
       message,
       decryptionKeys: new Map([[serverKeys.encryption.kid, serverKeys.encryption.privateKey]]),
       schema: syncResponseSchema,
-      resolveSigner: (kid) => vendor.signing.get(kid),
+      resolveSigner: async (kid, unverified) => {
+        const trusted = vendor.signing.get(kid);
+        if (trusted) return trusted;
+        const announcements = (unverified as { vendorKeyAnnouncements?: unknown } | null)
+          ?.vendorKeyAnnouncements;
+        learnedVendorKey = await findAnnouncedKey(kid, announcements, vendor.signing);
+        return learnedVendorKey?.publicKey;
+      },
     });
-    return { response: payload, vendorKid: signerKid };
+    return { response: payload, vendorKid: signerKid, ...(learnedVendorKey ? { learnedVendorKey } : {}) };
   } catch (error) {
     if (error instanceof LeaseholdError && error.code === 'MESSAGE_NOT_FOR_RECIPIENT') {
       throw new LeaseholdError('RESPONSE_NOT_FOR_THIS_SERVER', 'it is encrypted to another server key');
+    }
+    if (error instanceof LeaseholdError && error.code === 'SIGNER_UNKNOWN') {
+      throw new LeaseholdError(
+        'SIGNER_UNKNOWN',
+        "the response is signed by a vendor key this server does not trust and that no trusted key announced; if the vendor retired the key this server was installed with, install the vendor's current vendor-public-keys.json",
+      );
     }
     throw error;
   }

@@ -1,10 +1,13 @@
+import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import {
   LeaseholdError,
   type PartyKeys,
   parsePartyKeys,
   parseVendorPublicKeys,
+  publicJwkOf,
   type VendorPublicKeys,
+  writeSecretFile,
 } from '@leasehold/protocol';
 import { serverPaths } from './config.ts';
 
@@ -14,9 +17,30 @@ export async function loadServerKeys(dataDir: string): Promise<PartyKeys> {
   return parsePartyKeys(readFileSync(path, 'utf8'));
 }
 
-/** The vendor keys this server was installed with; the only keys it trusts (S8). */
-export async function loadVendorPublicKeys(dataDir: string): Promise<VendorPublicKeys> {
+/** The vendor keys this server trusts, and the file they came from (where learned keys are added). */
+export interface TrustedVendorKeys extends VendorPublicKeys {
+  file?: string;
+}
+
+/** The vendor keys this server was installed with, plus those announced to it since (S8). */
+export async function loadVendorPublicKeys(dataDir: string): Promise<TrustedVendorKeys> {
   const path = serverPaths(dataDir).vendorPublicKeys;
   if (!existsSync(path)) throw new LeaseholdError('NOT_INITIALIZED', `no vendor public key file at ${path}`);
-  return parseVendorPublicKeys(readFileSync(path, 'utf8'));
+  return { ...(await parseVendorPublicKeys(readFileSync(path, 'utf8'))), file: path };
+}
+
+/**
+ * Keeps a vendor signing key that a trusted key announced (S8), so the server trusts it from now on,
+ * also after the key that announced it is retired. The file is rewritten whole (atomically, 0600),
+ * keeping every entry it had: the key is added, never swapped for another.
+ */
+export function trustAnnouncedVendorKey(vendor: TrustedVendorKeys, kid: string, publicKey: KeyObject): void {
+  if (vendor.file) {
+    const doc = JSON.parse(readFileSync(vendor.file, 'utf8')) as { keys: Array<{ kid: string }> };
+    if (!doc.keys.some((k) => k.kid === kid)) {
+      doc.keys.push({ use: 'sig', kid, jwk: publicJwkOf(publicKey) } as { kid: string });
+      writeSecretFile(vendor.file, `${JSON.stringify(doc, null, 2)}\n`);
+    }
+  }
+  vendor.signing.set(kid, publicKey);
 }

@@ -34,8 +34,10 @@ export async function openVendorApi(
     return { api: httpVendorApi(serve.adminUrl, token, ca ? { ca } : {}), close: async () => {} };
   }
   const store = await openCentralStore(storageOf(dataDir, config));
-  const api = directVendorApi({ db: store.db, clock, actor: 'cli' }, () =>
-    loadVendorKeys(dataDir, vendorPrivateKeys),
+  const api = directVendorApi(
+    { db: store.db, clock, actor: 'cli' },
+    () => loadVendorKeys(dataDir, vendorPrivateKeys),
+    { dataDir, ...(vendorPrivateKeys ? { privateKeysText: vendorPrivateKeys } : {}) },
   );
   return { api, close: () => store.close() };
 }

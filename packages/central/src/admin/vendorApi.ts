@@ -8,6 +8,7 @@ import type { AdminContext } from './context.ts';
 import { addLicense, changeLicense, listLicenses, removeLicense } from './licenses.ts';
 import { createServerId, listServerIds, showServerId } from './serverIds.ts';
 import { createAdminToken, listAdminTokens, revokeAdminToken } from './tokens.ts';
+import { type KeyringLocation, listVendorKeys, retireVendorKey, rotateVendorKey } from './vendorKeys.ts';
 
 type Result<F extends (...args: never[]) => unknown> = Awaited<ReturnType<F>>;
 
@@ -26,9 +27,17 @@ export interface VendorApi {
   createAdminToken(input: unknown): Promise<Result<typeof createAdminToken>>;
   listAdminTokens(): Promise<Result<typeof listAdminTokens>>;
   revokeAdminToken(name: string): Promise<Result<typeof revokeAdminToken>>;
+  listVendorKeys(): Promise<Result<typeof listVendorKeys>>;
+  rotateVendorKey(): Promise<Result<typeof rotateVendorKey>>;
+  retireVendorKey(kid: string): Promise<Result<typeof retireVendorKey>>;
 }
 
-export function directVendorApi(ctx: AdminContext, vendorKeys?: () => Promise<PartyKeys>): VendorApi {
+export function directVendorApi(
+  ctx: AdminContext,
+  vendorKeys?: () => Promise<PartyKeys>,
+  keyring?: KeyringLocation,
+): VendorApi {
+  const keys = () => keyring ?? missingVendorKeys();
   return {
     createServerId: (input) => createServerId(ctx, input),
     listServerIds: () => listServerIds(ctx),
@@ -41,6 +50,9 @@ export function directVendorApi(ctx: AdminContext, vendorKeys?: () => Promise<Pa
     createAdminToken: (input) => createAdminToken(ctx, input),
     listAdminTokens: () => listAdminTokens(ctx),
     revokeAdminToken: (name) => revokeAdminToken(ctx, name),
+    listVendorKeys: async () => listVendorKeys(ctx, keys()),
+    rotateVendorKey: async () => rotateVendorKey(ctx, keys()),
+    retireVendorKey: async (kid) => retireVendorKey(ctx, keys(), kid),
     respondToRequestFile: async (file) =>
       respondToRequestFile(
         {
@@ -96,6 +108,10 @@ export function httpVendorApi(baseUrl: string, token: string, options: { ca?: st
     listAdminTokens: async () =>
       (await call<{ tokens: Result<typeof listAdminTokens> }>('GET', '/v1/admin/tokens')).tokens,
     revokeAdminToken: (name) => call('POST', `/v1/admin/tokens/${encodeURIComponent(name)}/revoke`, {}),
+    listVendorKeys: async () =>
+      (await call<{ keys: Result<typeof listVendorKeys> }>('GET', '/v1/admin/vendor-keys')).keys,
+    rotateVendorKey: () => call('POST', '/v1/admin/vendor-keys/rotate', {}),
+    retireVendorKey: (kid) => call('POST', `/v1/admin/vendor-keys/${encodeURIComponent(kid)}/retire`, {}),
     respondToRequestFile: async (file) => {
       let response: Awaited<ReturnType<typeof fetch>>;
       try {

@@ -1,3 +1,4 @@
+import { LeaseholdError } from '@leasehold/protocol';
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { clearBinding } from '../admin/bindings.ts';
 import type { AdminContext } from '../admin/context.ts';
@@ -11,9 +12,15 @@ import {
   listAdminTokens,
   revokeAdminToken,
 } from '../admin/tokens.ts';
+import {
+  type KeyringLocation,
+  listVendorKeys,
+  retireVendorKey,
+  rotateVendorKey,
+} from '../admin/vendorKeys.ts';
 import { authorize, permissionFor } from './policies.ts';
 
-type Params = { id: string; number: string; name: string };
+type Params = { id: string; number: string; name: string; kid: string };
 
 function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization ?? '';
@@ -57,7 +64,12 @@ export function registerAdminRoutes(
   app: FastifyInstance,
   ctx: Omit<AdminContext, 'actor'>,
   bootstrapTokenSha256: string,
+  keyring?: KeyringLocation,
 ): void {
+  const keys = (): KeyringLocation => {
+    if (!keyring) throw new LeaseholdError('VENDOR_KEYS_FROM_ENVIRONMENT', 'this app was given fixed keys');
+    return keyring;
+  };
   const principals = new WeakMap<FastifyRequest, AdminPrincipal>();
   app.register(async (admin) => {
     guardAdminRoutes(admin, principals, (request) =>
@@ -96,6 +108,11 @@ export function registerAdminRoutes(
     );
     admin.post<{ Params: Params }>('/v1/admin/tokens/:name/revoke', async (req) =>
       revokeAdminToken(as(req), req.params.name),
+    );
+    admin.get('/v1/admin/vendor-keys', async (req) => ({ keys: await listVendorKeys(as(req), keys()) }));
+    admin.post('/v1/admin/vendor-keys/rotate', async (req) => rotateVendorKey(as(req), keys()));
+    admin.post<{ Params: Params }>('/v1/admin/vendor-keys/:kid/retire', async (req) =>
+      retireVendorKey(as(req), keys(), req.params.kid),
     );
   });
 }

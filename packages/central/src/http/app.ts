@@ -2,7 +2,10 @@ import type { Clock, PartyKeys } from '@leasehold/protocol';
 import { installErrorHandling } from '@leasehold/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { KeyringLocation } from '../admin/vendorKeys.ts';
+import { staticVendorKeySource, type VendorKeySource } from '../keys/vendorKeys.ts';
 import type { CentralDatabase } from '../store/schema.ts';
+import type { SyncContext } from '../sync/handleSync.ts';
 import { registerAdminRoutes } from './adminRoutes.ts';
 import { registerHealthRoutes } from './healthRoutes.ts';
 import { registerProbeRoutes } from './probeRoutes.ts';
@@ -12,7 +15,11 @@ import { registerSyncRoutes } from './syncRoutes.ts';
 export interface CentralAppOptions {
   db: Kysely<CentralDatabase>;
   clock: Clock;
+  /** The vendor keys, fixed; or `vendorKeySource` (keys/vendorKeys.ts) for a keyring that can rotate. */
   vendorKeys: PartyKeys;
+  vendorKeySource?: VendorKeySource;
+  /** Where the keyring lives, for the admin API's key routes (absent: keys cannot be listed or rotated). */
+  keyringLocation?: KeyringLocation;
   /** SHA-256 of the bootstrap admin token (`central init`); named tokens live in the database. */
   adminTokenSha256: string;
   /** Sync requests per minute per source address on this node; absent or 0: no limit (serve passes central.json's). */
@@ -30,8 +37,19 @@ export function buildCentralApp(options: CentralAppOptions): FastifyInstance {
   const limit = options.syncRequestsPerMinutePerAddress
     ? syncRateLimit(options.syncRequestsPerMinutePerAddress, options.clock)
     : undefined;
-  registerSyncRoutes(app, { db: options.db, clock: options.clock, vendorKeys: options.vendorKeys }, limit);
-  registerProbeRoutes(app, { db: options.db, clock: options.clock, vendorKeys: options.vendorKeys }, limit);
-  registerAdminRoutes(app, { db: options.db, clock: options.clock }, options.adminTokenSha256);
+  const keys = options.vendorKeySource ?? staticVendorKeySource(options.vendorKeys);
+  // Per request: a rotation on disk is used from the next request on (keys/vendorKeys.ts).
+  const syncContext = async (): Promise<SyncContext> => {
+    const { vendorKeys, announcements } = await keys.current();
+    return { db: options.db, clock: options.clock, vendorKeys, vendorKeyAnnouncements: announcements };
+  };
+  registerSyncRoutes(app, syncContext, limit);
+  registerProbeRoutes(app, options.clock, syncContext, limit);
+  registerAdminRoutes(
+    app,
+    { db: options.db, clock: options.clock },
+    options.adminTokenSha256,
+    options.keyringLocation,
+  );
   return app;
 }

@@ -7,10 +7,10 @@ import type { AdminPrincipal, AdminRole } from '../admin/tokens.ts';
  * that every route refuses a missing, wrong or revoked token. Reading the table answers "who may do
  * what" without reading a handler.
  */
-export type Permission = 'read' | 'write' | 'manage-tokens';
+export type Permission = 'read' | 'write' | 'manage-tokens' | 'manage-keys';
 
 export const grants: Readonly<Record<AdminRole, readonly Permission[]>> = {
-  admin: ['read', 'write', 'manage-tokens'],
+  admin: ['read', 'write', 'manage-tokens', 'manage-keys'],
   // For dashboards and support staff: sees ids, licenses and sync history, changes nothing.
   reader: ['read'],
 };
@@ -33,6 +33,9 @@ export const adminPolicies: readonly AdminPolicy[] = [
   { method: 'GET', url: '/v1/admin/tokens', permission: 'read' },
   { method: 'POST', url: '/v1/admin/tokens', permission: 'manage-tokens' },
   { method: 'POST', url: '/v1/admin/tokens/:name/revoke', permission: 'manage-tokens' },
+  { method: 'GET', url: '/v1/admin/vendor-keys', permission: 'read' },
+  { method: 'POST', url: '/v1/admin/vendor-keys/rotate', permission: 'manage-keys' },
+  { method: 'POST', url: '/v1/admin/vendor-keys/:kid/retire', permission: 'manage-keys' },
 ];
 
 /** The permission a route needs; HEAD is answered like GET. Undefined for a route not in the table. */

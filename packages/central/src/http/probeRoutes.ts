@@ -13,7 +13,8 @@ const PROBE_BODY_LIMIT = 64 * 1024;
  */
 export function registerProbeRoutes(
   app: FastifyInstance,
-  ctx: ProbeContext & { clock: Clock },
+  clock: Clock,
+  context: () => Promise<ProbeContext>,
   limit?: onRequestHookHandler,
 ): void {
   // The sync routes usually register the parser first; the probe must work without them too.
@@ -24,13 +25,13 @@ export function registerProbeRoutes(
       (_req, body, done) => done(null, body),
     );
   }
-  app.get('/v1/hello', async () => centralHello(ctx.clock.now()));
+  app.get('/v1/hello', async () => centralHello(clock.now()));
   app.post(
     '/v1/sync/probe',
     { bodyLimit: PROBE_BODY_LIMIT, ...(limit ? { onRequest: limit } : {}) },
     async (request) => {
       const message = typeof request.body === 'string' ? request.body : '';
-      return answerProbe(ctx, message);
+      return answerProbe(await context(), message);
     },
   );
 }

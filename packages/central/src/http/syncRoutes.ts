@@ -10,7 +10,7 @@ import { offlinePageHtml } from './offlinePage.ts';
  */
 export function registerSyncRoutes(
   app: FastifyInstance,
-  ctx: SyncContext,
+  context: () => Promise<SyncContext>,
   limit?: onRequestHookHandler,
 ): void {
   const onRequest = limit ? { onRequest: limit } : {};
@@ -21,14 +21,17 @@ export function registerSyncRoutes(
   );
   app.post('/v1/sync', { bodyLimit: MAX_MESSAGE_BYTES, ...onRequest }, async (request, reply) => {
     const message = typeof request.body === 'string' ? request.body : '';
-    const sealed = await handleSyncRequest(ctx, message, { method: 'online', sourceAddress: request.ip });
+    const sealed = await handleSyncRequest(await context(), message, {
+      method: 'online',
+      sourceAddress: request.ip,
+    });
     return reply.type('application/jose').send(sealed);
   });
   // The offline page and its endpoint need no login: a response only opens with the bound server's key.
   app.get('/sync', async (_request, reply) => reply.type('text/html; charset=utf-8').send(offlinePageHtml));
   app.post('/v1/sync/file', { bodyLimit: MAX_MESSAGE_BYTES, ...onRequest }, async (request, reply) => {
     const file = typeof request.body === 'string' ? request.body : '';
-    const response = await respondToRequestFile(ctx, file, request.ip);
+    const response = await respondToRequestFile(await context(), file, request.ip);
     return reply
       .type('text/plain; charset=utf-8')
       .header('content-disposition', 'attachment; filename="leasehold-sync-response.txt"')

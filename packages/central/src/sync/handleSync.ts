@@ -11,7 +11,7 @@ import {
   SYNC_RESPONSE_TYPE,
   type SyncResponse,
   sealSyncResponse,
-  signServerKeyCertificate,
+  signAnnouncedServerKeyCertificate,
 } from '@leasehold/protocol';
 import type { Kysely, Transaction } from 'kysely';
 import { presentLicense } from '../admin/presenters.ts';
@@ -22,7 +22,10 @@ import type { CentralDatabase } from '../store/schema.ts';
 export interface SyncContext {
   db: Kysely<CentralDatabase>;
   clock: Clock;
+  /** The encryption key and the active signing key. */
   vendorKeys: PartyKeys;
+  /** While keys rotate: the active signing key announced by each previous one (keys/keyring.ts). */
+  vendorKeyAnnouncements?: readonly string[];
 }
 
 export interface SyncSource {
@@ -179,6 +182,7 @@ async function decideAndRecord(
     issuedAt: now.toISOString(),
     licenses: licenses.map((l) => presentLicense(l.document)),
   };
+  const announcements = ctx.vendorKeyAnnouncements ?? [];
   const response: SyncResponse = {
     type: SYNC_RESPONSE_TYPE,
     formatVersion: FORMAT_VERSION,
@@ -187,7 +191,7 @@ async function decideAndRecord(
     serverKeyId: serverSigningKid,
     issuedAt: now.toISOString(),
     allocation,
-    serverKeyCertificate: await signServerKeyCertificate(
+    serverKeyCertificate: await signAnnouncedServerKeyCertificate(
       {
         type: SERVER_KEY_CERTIFICATE_TYPE,
         licenseServerId: id,
@@ -196,7 +200,9 @@ async function decideAndRecord(
         issuedAt: now.toISOString(),
       },
       ctx.vendorKeys.signing,
+      announcements,
     ),
+    ...(announcements.length ? { vendorKeyAnnouncements: [...announcements] } : {}),
   };
   const sealed = await sealSyncResponse(response, ctx.vendorKeys, opened.serverEncryption);
   await log('ok', { version, flags });

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import pino from 'pino';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
+import { keysCommand } from './centralKeys.ts';
 import { tokenCommand } from './centralTokens.ts';
 import { action, componentSeats, integer, readTextFile, tlsFiles, untilSignal } from './shared.ts';
 
@@ -268,7 +269,13 @@ export function centralCommand(env: Environment): Command {
       }),
     );
 
-  central.addCommand(tokenCommand({ dataDir, json, withVendor: (dir, fn) => withVendor(env, dir, fn) }));
+  const kit = {
+    dataDir,
+    json,
+    withVendor: <T>(dir: string, fn: (api: VendorApi) => Promise<T>) => withVendor(env, dir, fn),
+  };
+  central.addCommand(tokenCommand(kit));
+  central.addCommand(keysCommand(kit));
 
   central
     .command('binding')

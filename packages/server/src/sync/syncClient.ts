@@ -10,10 +10,10 @@ import {
   SYNC_REQUEST_TYPE,
   type SyncRequest,
   sealSyncRequest,
-  type VendorPublicKeys,
 } from '@leasehold/protocol';
 import type { ClockGuard } from '../clock/guard.ts';
 import type { ServerConfig } from '../config.ts';
+import { type TrustedVendorKeys, trustAnnouncedVendorKey } from '../keys.ts';
 import type { ServerStore } from '../store/serverStore.ts';
 import { checkResponse } from './accept.ts';
 import type { SyncTransport } from './transport.ts';
@@ -21,7 +21,7 @@ import type { SyncTransport } from './transport.ts';
 export interface SyncClientDeps {
   config: ServerConfig;
   keys: PartyKeys;
-  vendor: VendorPublicKeys;
+  vendor: TrustedVendorKeys;
   store: ServerStore;
   guard: ClockGuard;
 }
@@ -32,6 +32,8 @@ export interface SyncResult {
   licenses: number;
   syncedAt: string;
   method: 'online' | 'file';
+  /** A new vendor signing key this sync taught the server (S8). */
+  learnedVendorKeyId?: string;
 }
 
 /**
@@ -71,7 +73,7 @@ export class SyncClient {
   ): Promise<SyncResult> {
     const { config, keys, vendor, store, guard } = this.deps;
     const now = guard.now();
-    const { response } = await openSyncResponse(message, keys, vendor);
+    const { response, learnedVendorKey } = await openSyncResponse(message, keys, vendor);
     checkResponse(response, {
       licenseServerId: config.licenseServerId,
       serverKeyId: keys.signing.kid,
@@ -95,12 +97,15 @@ export class SyncClient {
       receivedAt: now,
       clockHighWater: new Date(Math.max(signedTime, now.getTime())),
     });
+    // S8: a key announced by a trusted one is kept only once its response has been accepted.
+    if (learnedVendorKey) trustAnnouncedVendorKey(vendor, learnedVendorKey.kid, learnedVendorKey.publicKey);
     return {
       licenseServerId: config.licenseServerId,
       allocationVersion: response.allocation.version,
       licenses: response.allocation.licenses.length,
       syncedAt: now.toISOString(),
       method,
+      ...(learnedVendorKey ? { learnedVendorKeyId: learnedVendorKey.kid } : {}),
     };
   }
 

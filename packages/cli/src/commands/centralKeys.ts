@@ -1,0 +1,57 @@
+import { Command } from 'commander';
+import { print, table } from '../output.ts';
+import type { VendorCommandKit } from './centralTokens.ts';
+import { action } from './shared.ts';
+
+type Json = { json?: boolean; dataDir: string };
+
+/**
+ * `leasehold central keys list|rotate|retire`: the vendor signing keys (S8, docs/key-rotation.md).
+ * Rotation makes a new active key that the old one announces; retiring a previous key stops that.
+ */
+export function keysCommand(kit: VendorCommandKit): Command {
+  const keys = new Command('keys').description('vendor signing keys: list, rotate, retire (S8)');
+  keys
+    .command('list')
+    .description('list the vendor signing keys: active, previous (still announcing) and retired')
+    .addOption(kit.dataDir())
+    .addOption(kit.json())
+    .action(
+      action(async (o: Json) => {
+        const list = await kit.withVendor(o.dataDir, (api) => api.listVendorKeys());
+        print(o, { keys: list }, () => table(list, ['kid', 'status', 'createdAt', 'rotatedAt', 'retiredAt']));
+      }),
+    );
+  keys
+    .command('rotate')
+    .description('create a new active signing key; the current one announces it until retired')
+    .addOption(kit.dataDir())
+    .addOption(kit.json())
+    .action(
+      action(async (o: Json) => {
+        const rotated = await kit.withVendor(o.dataDir, (api) => api.rotateVendorKey());
+        print(o, rotated, () =>
+          [
+            `active vendor signing key: ${rotated.activeKeyId}`,
+            `previous key ${rotated.previousKeyId} now announces it in every response;`,
+            '  local servers learn the new key at their next sync. Ship the updated vendor-public-keys.json',
+            '  with new installations and applications, then retire the previous key:',
+            `  leasehold central keys retire ${rotated.previousKeyId}`,
+          ].join('\n'),
+        );
+      }),
+    );
+  keys
+    .command('retire')
+    .description('stop announcing and using a previous signing key (its private key is deleted)')
+    .argument('<kid>', 'the key id, from `central keys list`')
+    .addOption(kit.dataDir())
+    .addOption(kit.json())
+    .action(
+      action(async (kid: string, o: Json) => {
+        const retired = await kit.withVendor(o.dataDir, (api) => api.retireVendorKey(kid));
+        print(o, retired, () => `vendor signing key ${retired.retiredKeyId} retired`);
+      }),
+    );
+  return keys;
+}
