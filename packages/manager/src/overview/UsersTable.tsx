@@ -42,8 +42,8 @@ export function UsersTable({ rows, showLicense, releasing, onRelease }: Props) {
                 <td>{row.components.join(', ')}</td>
                 <td>{row.kind === 'floating' ? 'Floating' : 'Checkout'}</td>
                 {showLicense ? <td className="license-number">{row.licenseNumber}</td> : null}
-                <td>{dateTime(row.since)}</td>
-                <td>{dateTime(row.until)}</td>
+                <td className="time">{dateTime(row.since)}</td>
+                <td className="time">{dateTime(row.until)}</td>
                 <td>
                   {row.kind === 'floating' ? (
                     <button

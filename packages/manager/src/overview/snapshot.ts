@@ -22,7 +22,7 @@ export function isConsistent({ components, users }: Overview): boolean {
   });
 }
 
-const MAX_READS = 5;
+const MAX_READS = 8;
 
 /**
  * Reads both tables until they agree (at most a few times): the page never shows a user without

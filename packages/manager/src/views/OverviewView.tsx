@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import type { ComponentUsage, CurrentUser } from '../api/types.ts';
 import { useApi } from '../apiContext.ts';
 import { ErrorBanner, SuccessBanner } from '../Banner.tsx';
@@ -7,7 +7,7 @@ import type { ViewProps } from '../Layout.tsx';
 import { POLL_MS } from '../Layout.tsx';
 import { ComponentsTable } from '../overview/ComponentsTable.tsx';
 import { Messages } from '../overview/Messages.tsx';
-import { readOverview } from '../overview/snapshot.ts';
+import { isConsistent, type Overview, readOverview } from '../overview/snapshot.ts';
 import { UsersTable } from '../overview/UsersTable.tsx';
 import { PageHeading } from '../PageHeading.tsx';
 import { useAction, usePolled } from '../useAsync.ts';
@@ -28,17 +28,19 @@ function clientAddress(): { address: string; note?: string } {
 
 export function OverviewView({ status, reloadStatus }: ViewProps) {
   const api = useApi();
-  const read = useCallback(
-    () =>
-      readOverview(async () => {
-        const [components, users] = await Promise.all([
-          api.get<{ components: ComponentUsage[] }>('/components'),
-          api.get<{ users: CurrentUser[] }>('/users'),
-        ]);
-        return { components: components.components, users: users.users };
-      }),
-    [api],
-  );
+  // Under heavy churn the tables may not agree within a few reads: keep showing the last pair that did.
+  const lastAgreed = useRef<Overview | undefined>(undefined);
+  const read = useCallback(async () => {
+    const snapshot = await readOverview(async () => {
+      const [components, users] = await Promise.all([
+        api.get<{ components: ComponentUsage[] }>('/components'),
+        api.get<{ users: CurrentUser[] }>('/users'),
+      ]);
+      return { components: components.components, users: users.users };
+    });
+    if (isConsistent(snapshot) || !lastAgreed.current) lastAgreed.current = snapshot;
+    return lastAgreed.current;
+  }, [api]);
   const overview = usePolled(read, POLL_MS);
   const [license, setLicense] = useState(ALL);
   const release = useAction(async (user: CurrentUser) => {

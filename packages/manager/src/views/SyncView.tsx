@@ -23,7 +23,7 @@ export function SyncView({ status, reloadStatus }: ViewProps) {
         intro={
           <>
             Sends this server's sync request to the central server at <code>{status?.centralUrl ?? '…'}</code>{' '}
-            (port 443, then 8080) and stores the licenses it answers.
+            (its port 443, then 8080, unless configured otherwise) and stores the licenses it answers.
           </>
         }
       >
