@@ -5,6 +5,7 @@ import { loadServerConfig, type ServerConfig, serverPaths } from './config.ts';
 import { loadServerKeys, loadVendorPublicKeys } from './keys.ts';
 import { LeaseEngine } from './leases/engine.ts';
 import { LeaseStore } from './leases/leaseStore.ts';
+import { enableGroupCommit, type Flush, type GroupCommit, walFlush } from './store/groupCommit.ts';
 import { openServerDatabase } from './store/open.ts';
 import { ServerStore } from './store/serverStore.ts';
 import { centralConnection, createCentralDispatcher } from './sync/dispatcher.ts';
@@ -27,6 +28,10 @@ export interface LocalServer {
   /** The proxy online sync uses: proxy.json, else the environment's. Holds the password: never print it. */
   centralProxy(): ProxyRoute | undefined;
   onlineTransport(): OnlineTransport;
+  /** Resolves once every change committed so far would survive power loss (group commit). */
+  durable(): Promise<void>;
+  /** For `serve`: commits stop waiting for fsync; answers wait for `durable()` instead. */
+  useGroupCommit(flush?: Flush): void;
   close(): void;
 }
 
@@ -42,7 +47,11 @@ export async function openLocalServer(
 ): Promise<LocalServer> {
   const config = loadServerConfig(dataDir);
   const [keys, vendor] = await Promise.all([loadServerKeys(dataDir), loadVendorPublicKeys(dataDir)]);
-  const db = openServerDatabase(serverPaths(dataDir).database);
+  const databasePath = serverPaths(dataDir).database;
+  const db = openServerDatabase(databasePath);
+  // Until `serve` asks for group commit, every commit is fsynced before it returns (synchronous=FULL).
+  let groupCommit: GroupCommit | undefined;
+  let wal: ReturnType<typeof walFlush> | undefined;
   const store = new ServerStore(db);
   const guard = new ClockGuard(clock, store, config.clockToleranceSeconds * 1000);
   // Chosen when a connection is made, not at open: a bad HTTPS_PROXY must not stop `status`.
@@ -74,6 +83,15 @@ export async function openLocalServer(
         timeoutMs: config.syncTimeoutSeconds * 1000,
         connect: () => centralConnection(config, centralProxy()),
       }),
-    close: () => db.close(),
+    durable: () => groupCommit?.durable() ?? Promise.resolve(),
+    useGroupCommit: (flush) => {
+      if (groupCommit) return;
+      if (!flush) wal = walFlush(databasePath);
+      groupCommit = enableGroupCommit(db, flush ?? (wal as Flush));
+    },
+    close: () => {
+      db.close();
+      void wal?.close();
+    },
   };
 }

@@ -41,6 +41,7 @@ export async function serveServer(options: ServeServerOptions): Promise<RunningS
     options.clock,
     options.proxyEnvironment ? { proxyEnvironment: options.proxyEnvironment } : {},
   );
+  server.useGroupCommit();
   const tls = server.config.tls;
   const app = buildServerApp(server, {
     ...(options.logger ? { logger: options.logger } : {}),

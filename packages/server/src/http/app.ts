@@ -2,6 +2,7 @@ import { installErrorHandling } from '@leasehold/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { LocalServer } from '../localServer.ts';
 import { registerAdminRoutes } from './adminRoutes.ts';
+import { registerDurableAnswers } from './durableAnswers.ts';
 import { registerLeaseRoutes } from './leaseRoutes.ts';
 import { registerManagerRoutes } from './managerRoutes.ts';
 import { registerSecurityHeaders } from './securityHeaders.ts';
@@ -25,6 +26,7 @@ export function buildServerApp(server: LocalServer, options: ServerAppOptions = 
     : Fastify({ ...base, logger: false })) as unknown as FastifyInstance;
   installErrorHandling(app);
   registerSecurityHeaders(app, { tls: Boolean(options.https) });
+  registerDurableAnswers(app, server);
   app.get('/healthz', async () => ({ ok: true }));
   registerLeaseRoutes(app, server);
   registerAdminRoutes(app, server, { secure: Boolean(options.https) });

@@ -6,7 +6,7 @@ import type { SyncResult } from './syncClient.ts';
 import type { SyncTransport } from './transport.ts';
 
 /** What the scheduler uses of a local server; tests hand it one whose transport they control. */
-export type AutoSyncServer = Pick<LocalServer, 'store' | 'guard' | 'syncClient'> & {
+export type AutoSyncServer = Pick<LocalServer, 'store' | 'guard' | 'syncClient' | 'durable'> & {
   onlineTransport(): SyncTransport;
 };
 
@@ -48,6 +48,8 @@ export function startAutoSync(options: AutoSyncOptions): AutoSyncScheduler {
   async function run(at: Date, failuresBefore: number): Promise<AutoSyncRun> {
     try {
       const result = await server.syncClient.sync(server.onlineTransport());
+      // An applied allocation must not roll back at a power cut: the central already counts it.
+      await server.durable();
       recordAutoSyncRun(server.store, {
         at: at.toISOString(),
         outcome: 'ok',
