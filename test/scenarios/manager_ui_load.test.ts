@@ -18,16 +18,20 @@ interface Shown {
 
 /** What the page shows right now, read in one go (the DOM cannot change during one evaluate). */
 function readPage(page: Page): Promise<Shown> {
+  // Runs in the page: the root tsconfig has no DOM types, so the document is reached untyped.
   return page.evaluate(() => {
-    const number = (row: Element, column: string) =>
+    const document = (globalThis as any).document;
+    const number = (row: any, column: string) =>
       Number(row.querySelector(`td[data-col="${column}"]`)?.textContent ?? Number.NaN);
-    const components = [...document.querySelectorAll('#components tbody tr[data-component]')].map((row) => ({
-      component: row.getAttribute('data-component') ?? '',
-      inUse: number(row, 'inUse'),
-      maxUsers: number(row, 'maxUsers'),
-      free: number(row, 'free'),
-    }));
-    const users = [...document.querySelectorAll('#users tbody tr[data-lease]')].map((row) => ({
+    const components = [...document.querySelectorAll('#components tbody tr[data-component]')].map(
+      (row: any) => ({
+        component: row.getAttribute('data-component') ?? '',
+        inUse: number(row, 'inUse'),
+        maxUsers: number(row, 'maxUsers'),
+        free: number(row, 'free'),
+      }),
+    );
+    const users = [...document.querySelectorAll('#users tbody tr[data-lease]')].map((row: any) => ({
       user: row.querySelector('th')?.textContent ?? '',
       components: (row.querySelectorAll('td')[1]?.textContent ?? '').split(', '),
     }));
