@@ -5,6 +5,7 @@ import {
   generatePartyKeys,
   openSyncRequest,
   SYNC_RESPONSE_TYPE,
+  type SyncResponse,
   sealSyncResponse,
   signVendorKeyAnnouncement,
 } from '@leasehold/protocol';
@@ -169,9 +170,9 @@ describe('vendor key rotation: announce, learn, retire (S8)', () => {
     relay.tamper = async (request) => {
       const opened = await openSyncRequest(request, vendorKeys);
       const now = new Date().toISOString();
-      const response = {
+      const response: SyncResponse = {
         type: SYNC_RESPONSE_TYPE,
-        formatVersion: 1 as const,
+        formatVersion: 1,
         licenseServerId: opened.request.licenseServerId,
         requestId: opened.request.requestId,
         serverKeyId: opened.serverSigningKid,

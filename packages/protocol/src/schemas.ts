@@ -100,6 +100,28 @@ export const requestIdSchema = base64url.min(16).max(64);
 export const SYNC_REQUEST_TYPE = 'leasehold.sync-request';
 export const SYNC_RESPONSE_TYPE = 'leasehold.sync-response';
 
+/**
+ * Usage since the last sync (issue 6, item 4): per day, license and component, the peak in use and
+ * the denials. Days are whole UTC days; a day sent twice (it was not over at the first sync) is
+ * merged by the central server with the larger numbers, so a report sent twice counts once.
+ * `*` stands for a license or component a record cannot be attributed to (a denial names none).
+ */
+export const MAX_USAGE_ROWS = 10_000;
+export const usageDaySchema = z.strictObject({
+  day: dateSchema,
+  licenseNumber: licenseNumberSchema.or(z.literal('*')),
+  component: componentNameSchema.or(z.literal('*')),
+  peakInUse: z.int().min(0).max(10_000_000),
+  denials: z.int().min(0).max(1_000_000_000),
+});
+export type UsageDay = z.infer<typeof usageDaySchema>;
+export const usageReportSchema = z.strictObject({
+  from: z.iso.datetime(),
+  to: z.iso.datetime(),
+  days: z.array(usageDaySchema).max(MAX_USAGE_ROWS),
+});
+export type UsageReport = z.infer<typeof usageReportSchema>;
+
 export const syncRequestSchema = z.strictObject({
   type: z.literal(SYNC_REQUEST_TYPE),
   formatVersion: z.literal(FORMAT_VERSION),
@@ -111,6 +133,7 @@ export const syncRequestSchema = z.strictObject({
   allocationVersion: z.int().min(0),
   serverKeys: z.strictObject({ signing: ed25519PublicJwkSchema, encryption: x25519PublicJwkSchema }),
   activationCode: z.string().min(1).max(200).optional(),
+  usage: usageReportSchema.optional(),
 });
 export type SyncRequest = z.infer<typeof syncRequestSchema>;
 

@@ -12,6 +12,7 @@ import { centralConnection, createCentralDispatcher } from './sync/dispatcher.ts
 import { chooseProxy, loadProxySetting, type ProxyEnvironment, type ProxyRoute } from './sync/proxy.ts';
 import { SyncClient } from './sync/syncClient.ts';
 import { OnlineTransport } from './sync/transport.ts';
+import { usageReportFromAuditLog } from './sync/usageReport.ts';
 
 /** Everything a local-server command works with, opened from its data folder. */
 export interface LocalServer {
@@ -57,7 +58,14 @@ export async function openLocalServer(
   // Chosen when a connection is made, not at open: a bad HTTPS_PROXY must not stop `status`.
   const centralProxy = () => chooseProxy(loadProxySetting(dataDir), options.proxyEnvironment);
   const centralDispatcher = () => createCentralDispatcher(config, centralProxy());
-  const syncClient = new SyncClient({ config, keys, vendor, store, guard });
+  const syncClient = new SyncClient({
+    config,
+    keys,
+    vendor,
+    store,
+    guard,
+    usage: (since, now) => usageReportFromAuditLog(db, since, now),
+  });
   const leases = new LeaseEngine({
     store,
     leases: new LeaseStore(db),

@@ -3,6 +3,7 @@ import type { License } from '@leasehold/protocol';
 import { errorFromWire, LeaseholdError, type PartyKeys } from '@leasehold/protocol';
 import { Agent, fetch } from 'undici';
 import { respondToRequestFile } from '../sync/respondToFile.ts';
+import { listUsage } from '../sync/usage.ts';
 import { clearBinding } from './bindings.ts';
 import type { AdminContext } from './context.ts';
 import { addLicense, changeLicense, listLicenses, removeLicense } from './licenses.ts';
@@ -27,6 +28,8 @@ export interface VendorApi {
   createAdminToken(input: unknown): Promise<Result<typeof createAdminToken>>;
   listAdminTokens(): Promise<Result<typeof listAdminTokens>>;
   revokeAdminToken(name: string): Promise<Result<typeof revokeAdminToken>>;
+  /** The usage reports an id's local server sent with its syncs. */
+  listUsage(id: string, range?: { from?: string; to?: string }): Promise<Result<typeof listUsage>>;
   listVendorKeys(): Promise<Result<typeof listVendorKeys>>;
   rotateVendorKey(): Promise<Result<typeof rotateVendorKey>>;
   retireVendorKey(kid: string): Promise<Result<typeof retireVendorKey>>;
@@ -50,6 +53,7 @@ export function directVendorApi(
     createAdminToken: (input) => createAdminToken(ctx, input),
     listAdminTokens: () => listAdminTokens(ctx),
     revokeAdminToken: (name) => revokeAdminToken(ctx, name),
+    listUsage: (id, range) => listUsage(ctx, id, range),
     listVendorKeys: async () => listVendorKeys(ctx, keys()),
     rotateVendorKey: async () => rotateVendorKey(ctx, keys()),
     retireVendorKey: async (kid) => retireVendorKey(ctx, keys(), kid),
@@ -108,6 +112,10 @@ export function httpVendorApi(baseUrl: string, token: string, options: { ca?: st
     listAdminTokens: async () =>
       (await call<{ tokens: Result<typeof listAdminTokens> }>('GET', '/v1/admin/tokens')).tokens,
     revokeAdminToken: (name) => call('POST', `/v1/admin/tokens/${encodeURIComponent(name)}/revoke`, {}),
+    listUsage: (value, range = {}) => {
+      const query = new URLSearchParams(Object.entries(range).filter(([, v]) => v !== undefined));
+      return call('GET', `${id(value)}/usage${query.size ? `?${query}` : ''}`);
+    },
     listVendorKeys: async () =>
       (await call<{ keys: Result<typeof listVendorKeys> }>('GET', '/v1/admin/vendor-keys')).keys,
     rotateVendorKey: () => call('POST', '/v1/admin/vendor-keys/rotate', {}),

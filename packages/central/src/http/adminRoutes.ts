@@ -18,6 +18,7 @@ import {
   retireVendorKey,
   rotateVendorKey,
 } from '../admin/vendorKeys.ts';
+import { listUsage } from '../sync/usage.ts';
 import { authorize, permissionFor } from './policies.ts';
 
 type Params = { id: string; number: string; name: string; kid: string };
@@ -101,6 +102,10 @@ export function registerAdminRoutes(
     );
     admin.post<{ Params: Params }>('/v1/admin/server-ids/:id/binding/clear', async (req) =>
       clearBinding(as(req), req.params.id, req.body ?? {}),
+    );
+    admin.get<{ Params: Params; Querystring: { from?: string; to?: string } }>(
+      '/v1/admin/server-ids/:id/usage',
+      async (req) => listUsage(as(req), req.params.id, { from: req.query.from, to: req.query.to }),
     );
     admin.get('/v1/admin/tokens', async (req) => ({ tokens: await listAdminTokens(as(req)) }));
     admin.post('/v1/admin/tokens', async (req, reply) =>

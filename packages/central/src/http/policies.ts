@@ -30,6 +30,7 @@ export const adminPolicies: readonly AdminPolicy[] = [
   { method: 'PATCH', url: '/v1/admin/server-ids/:id/licenses/:number', permission: 'write' },
   { method: 'DELETE', url: '/v1/admin/server-ids/:id/licenses/:number', permission: 'write' },
   { method: 'POST', url: '/v1/admin/server-ids/:id/binding/clear', permission: 'write' },
+  { method: 'GET', url: '/v1/admin/server-ids/:id/usage', permission: 'read' },
   { method: 'GET', url: '/v1/admin/tokens', permission: 'read' },
   { method: 'POST', url: '/v1/admin/tokens', permission: 'manage-tokens' },
   { method: 'POST', url: '/v1/admin/tokens/:name/revoke', permission: 'manage-tokens' },

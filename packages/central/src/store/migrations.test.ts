@@ -64,6 +64,7 @@ describe.each(backends)('database migrations on $name', (backend) => {
 
 /** Takes a migrated database back to what version 1 left, as a database made before the later ones. */
 async function rewindToVersion1(db: Kysely<unknown>) {
+  await sql`drop table usage_reports`.execute(db);
   await sql`drop table used_activation_codes`.execute(db);
   await sql`drop table admin_tokens`.execute(db);
   await sql`delete from schema_migrations where version > 1`.execute(db);
@@ -186,6 +187,7 @@ describe.each(postgresOnly)('several nodes starting together on one $name schema
       'licenses',
       'schema_migrations',
       'sync_log',
+      'usage_reports',
       'used_activation_codes',
     ]);
   });

@@ -87,6 +87,23 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
         where flags like '%SYNC_COUNT_REGRESSED%';
     `,
   },
+  {
+    version: 4,
+    name: 'usage reports from local servers',
+    // One row per (id, day, license, component); a day reported again is merged with the larger numbers.
+    sql: `
+      create table usage_reports (
+        license_server_id text not null references license_server_ids(id) on delete cascade,
+        day date not null,
+        license_number text not null,
+        component text not null,
+        peak_in_use integer not null,
+        denials integer not null,
+        received_at timestamptz not null,
+        primary key (license_server_id, day, license_number, component)
+      );
+    `,
+  },
 ];
 
 // Any fixed number: several nodes starting together take this lock, so migrations run exactly once.

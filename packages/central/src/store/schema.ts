@@ -68,6 +68,18 @@ export interface UsedActivationCodeTable {
   used_at: Timestamp;
 }
 
+export interface UsageReportTable {
+  license_server_id: string;
+  /** A UTC day, YYYY-MM-DD (read back as text: see usage.ts). */
+  day: string;
+  /** `*` when the local server could not name one (a denial names no license). */
+  license_number: string;
+  component: string;
+  peak_in_use: number;
+  denials: number;
+  received_at: Timestamp;
+}
+
 export interface CentralDatabase {
   license_server_ids: LicenseServerIdTable;
   licenses: LicenseTable;
@@ -76,4 +88,5 @@ export interface CentralDatabase {
   audit_log: AuditLogTable;
   admin_tokens: AdminTokenTable;
   used_activation_codes: UsedActivationCodeTable;
+  usage_reports: UsageReportTable;
 }

@@ -18,6 +18,7 @@ import { presentLicense } from '../admin/presenters.ts';
 import { hashActivationCode, SERVER_STATE_ROLLBACK } from '../admin/serverIds.ts';
 import { recordAudit } from '../audit.ts';
 import type { CentralDatabase } from '../store/schema.ts';
+import { storeUsageReport } from './usage.ts';
 
 export interface SyncContext {
   db: Kysely<CentralDatabase>;
@@ -163,6 +164,8 @@ async function decideAndRecord(
       .where('license_server_id', '=', id)
       .execute();
   }
+
+  if (request.usage) await storeUsageReport(trx, id, request.usage, now);
 
   const version = row.response_version + 1;
   await trx

@@ -6,6 +6,7 @@ import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
 import { keysCommand } from './centralKeys.ts';
 import { tokenCommand } from './centralTokens.ts';
+import { usageCommand } from './centralUsage.ts';
 import { action, componentSeats, integer, readTextFile, tlsFiles, untilSignal } from './shared.ts';
 
 type Json = { json?: boolean; dataDir: string };
@@ -276,6 +277,7 @@ export function centralCommand(env: Environment): Command {
   };
   central.addCommand(tokenCommand(kit));
   central.addCommand(keysCommand(kit));
+  central.addCommand(usageCommand(kit));
 
   central
     .command('binding')

@@ -10,6 +10,7 @@ import {
   SYNC_REQUEST_TYPE,
   type SyncRequest,
   sealSyncRequest,
+  type UsageReport,
 } from '@leasehold/protocol';
 import type { ClockGuard } from '../clock/guard.ts';
 import type { ServerConfig } from '../config.ts';
@@ -24,6 +25,8 @@ export interface SyncClientDeps {
   vendor: TrustedVendorKeys;
   store: ServerStore;
   guard: ClockGuard;
+  /** The usage summary since the last sync (usageReport.ts); sent with each request when given. */
+  usage?: (since: Date | undefined, now: Date) => UsageReport;
 }
 
 export interface SyncResult {
@@ -60,6 +63,7 @@ export class SyncClient {
         encryption: publicJwkOf(keys.encryption.publicKey) as SyncRequest['serverKeys']['encryption'],
       },
       ...(config.activationCode && !store.lastSyncAt() ? { activationCode: config.activationCode } : {}),
+      ...this.#usage(now),
     };
     const message = await sealSyncRequest(request, keys, vendor);
     store.recordPendingRequest(request.requestId, now, method);
@@ -139,6 +143,17 @@ export class SyncClient {
     } catch (error) {
       this.#recordFailure(transport.method, error);
       throw error;
+    }
+  }
+
+  /** The usage report, or nothing: a summary that cannot be made must not stop the sync that carries it. */
+  #usage(now: Date): { usage?: UsageReport } {
+    if (!this.deps.usage) return {};
+    try {
+      const usage = this.deps.usage(this.deps.store.lastSyncAt(), now);
+      return usage.days.length ? { usage } : {};
+    } catch {
+      return {};
     }
   }
 

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Daemon, daemon, leasehold } from '../support/leasehold.ts';
+import { type LocalServerHandle, World } from '../support/world.ts';
+
+// Issue 6, item 4: a sync carries the local server's usage since its last sync; the vendor lists
+// it per id, and the same day sent again counts once.
+
+describe('usage reports travel with syncs and the vendor lists them', () => {
+  let world: World;
+  let server: LocalServerHandle;
+  let local: Daemon;
+  let id: string;
+  const client = (args: string[], user: string) =>
+    leasehold([
+      'client',
+      ...args,
+      '--url',
+      local.info.url,
+      '--user',
+      user,
+      '--computer',
+      `${user}-pc`,
+      '--json',
+    ]);
+  const usage = async () => {
+    const listed = await world.vendor(['usage', id, '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    return listed.json.days.map(({ receivedAt: _r, ...d }: { receivedAt: string }) => d);
+  };
+
+  beforeAll(async () => {
+    world = await World.start();
+    id = await world.createServerId();
+    await world.addLicense(id); // Base=10
+    server = await world.localServer(id);
+    expect((await server.sync()).code).toBe(0);
+    local = await daemon([
+      'server',
+      'serve',
+      '--data-dir',
+      server.dataDir,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+    ]);
+  });
+  afterAll(async () => {
+    await local?.stop();
+    await world?.stop();
+  });
+
+  it('reports the peak of users and the denials of the day, once however often it syncs', async () => {
+    expect(await usage()).toEqual([]);
+    const ann = await client(['activate'], 'ann');
+    const bob = await client(['activate'], 'bob');
+    expect(ann.code, ann.stderr).toBe(0);
+    expect(bob.code, bob.stderr).toBe(0);
+    const denied = await client(['activate', '--component', 'NoSuchModule'], 'cid');
+    expect(denied.code).not.toBe(0);
+    expect((await client(['release', ann.json.lease.id], 'ann')).code).toBe(0);
+
+    expect((await server.sync()).code).toBe(0);
+    const today = new Date().toISOString().slice(0, 10);
+    const licenseNumber = ann.json.lease.licenseNumber;
+    const expected = [
+      { day: today, licenseNumber: '*', component: '*', peakInUse: 0, denials: 1 },
+      { day: today, licenseNumber, component: 'Base', peakInUse: 2, denials: 0 },
+    ];
+    expect(await usage()).toEqual(expected);
+    // The next sync sends today again: nothing doubles.
+    expect((await server.sync()).code).toBe(0);
+    expect(await usage()).toEqual(expected);
+  });
+
+  it('refuses an unknown id with SERVER_ID_UNKNOWN', async () => {
+    const listed = await world.vendor(['usage', 'LS-0000-0000-0000', '--json']);
+    expect(listed.code).not.toBe(0);
+    expect(listed.json.error.code).toBe('SERVER_ID_UNKNOWN');
+  });
+});
