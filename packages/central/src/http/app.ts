@@ -7,6 +7,7 @@ import { staticVendorKeySource, type VendorKeySource } from '../keys/vendorKeys.
 import type { CentralDatabase } from '../store/schema.ts';
 import type { SyncContext } from '../sync/handleSync.ts';
 import { registerAdminRoutes } from './adminRoutes.ts';
+import { registerDocsRoutes } from './docsRoutes.ts';
 import { registerHealthRoutes } from './healthRoutes.ts';
 import { registerProbeRoutes } from './probeRoutes.ts';
 import { syncRateLimit } from './rateLimit.ts';
@@ -45,6 +46,7 @@ export function buildCentralApp(options: CentralAppOptions): FastifyInstance {
   };
   registerSyncRoutes(app, syncContext, limit);
   registerProbeRoutes(app, options.clock, syncContext, limit);
+  registerDocsRoutes(app);
   registerAdminRoutes(
     app,
     { db: options.db, clock: options.clock },
