@@ -284,6 +284,35 @@ describe('the License Server Manager in Chromium: log in, sync, sync by file, re
     expect(await page.locator('#diagnose-steps .pill-failed').count()).toBe(0);
   });
 
+  it('changes the password; the other sessions end (or, on a server without the route, shows its error)', async () => {
+    const other = await browser.newContext();
+    const login = await other.request.post(url('/v1/admin/session'), { data: { user: 'admin', password } });
+    expect(login.status()).toBe(200);
+    expect((await other.request.get(url('/v1/admin/status'))).status()).toBe(200);
+
+    await menu('Change password');
+    await page.getByLabel('Current password').fill(password);
+    await page.getByLabel(/^New password \(at least/).fill('a new password 2027');
+    await page.getByLabel('New password again').fill('a new password 2026');
+    expect(await page.getByText('The two new passwords differ.').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Change password' }).isDisabled()).toBe(true);
+    await page.getByLabel('New password again').fill('a new password 2027');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    const routeExists = await page.evaluate(
+      async () => (await fetch('/v1/admin/password', { method: 'PUT' })).status !== 404,
+    );
+    if (routeExists) {
+      await expect
+        .poll(() => page.getByRole('status').allTextContents())
+        .toContain('The password is changed; other sessions have ended.');
+      expect((await other.request.get(url('/v1/admin/status'))).status()).toBe(401);
+      password = 'a new password 2027';
+    } else {
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('NOT_FOUND');
+    }
+    await other.close();
+  });
+
   it('labels every form control, and a page opened from the keyboard takes the focus to its heading', async () => {
     const pagesByKeyboard = [
       'Overview',

@@ -14,8 +14,12 @@ import { useAction, usePolled } from '../useAsync.ts';
 
 const ALL = '';
 
-/** Where applications connect: the Manager is served on the client port, so it is this origin. */
-function clientAddress(): { address: string; note?: string } {
+/**
+ * Where applications connect: the status document's address when it has one, or else this origin
+ * (the Manager is served on the client port).
+ */
+function clientAddress(fromStatus: string | undefined): { address: string; note?: string } {
+  if (fromStatus) return { address: fromStatus };
   const { origin, hostname } = window.location;
   const loopback = hostname === '127.0.0.1' || hostname === 'localhost' || hostname === '[::1]';
   return loopback
@@ -55,7 +59,7 @@ export function OverviewView({ status, reloadStatus }: ViewProps) {
   const licenses = status?.licenses ?? [];
   const shown = <T extends { licenseNumber: string }>(rows: T[] | undefined) =>
     (rows ?? []).filter((r) => license === ALL || r.licenseNumber === license);
-  const address = clientAddress();
+  const address = clientAddress(status?.clientUrl);
 
   return (
     <>
