@@ -1,7 +1,20 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { readConfigFile, writeSecretFile } from '@leasehold/protocol';
 import { z } from 'zod';
 import type { StorageConfig } from './store/open.ts';
+
+/** An IPv4 or IPv6 address, optionally with a prefix length (10.0.0.0/8, fd00::/8). */
+const proxyAddress = z.string().refine(
+  (value) => {
+    const [address = '', prefix, extra] = value.split('/');
+    const family = isIP(address);
+    if (family === 0 || extra !== undefined) return false;
+    if (prefix === undefined) return true;
+    return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  },
+  { message: 'an IP address or CIDR, such as 10.0.0.5 or 10.0.0.0/8' },
+);
 
 /** `central.json` in the data folder: every setting of the central server (docs/configuration.md). */
 export const centralConfigSchema = z
@@ -41,6 +54,20 @@ export const centralConfigSchema = z
       .default(600)
       .describe(
         'sync requests (online and file) one source address may make per minute on each node; 0: no limit',
+      ),
+    syncRequestsPerMinutePerId: z
+      .int()
+      .min(0)
+      .default(30)
+      .describe(
+        'sync requests (online and file) one license server id may make per minute on each node; 0: no limit',
+      ),
+    trustProxy: z
+      .array(proxyAddress)
+      .max(100)
+      .default([])
+      .describe(
+        'addresses or CIDRs of TLS-terminating proxies whose X-Forwarded-For gives the client address; default none',
       ),
   })
   // HTTPS unless plain HTTP was asked for: the envelope protects the content either way, but a

@@ -43,6 +43,8 @@ export async function serveCentral(options: ServeCentralOptions): Promise<Runnin
     },
     adminTokenSha256: config.adminTokenSha256,
     syncRequestsPerMinutePerAddress: config.syncRequestsPerMinutePerAddress,
+    syncRequestsPerMinutePerId: config.syncRequestsPerMinutePerId,
+    trustProxy: config.trustProxy,
     ...(options.logger ? { logger: options.logger } : {}),
   });
   await app.ready();

@@ -10,7 +10,7 @@ import { registerAdminRoutes } from './adminRoutes.ts';
 import { registerDocsRoutes } from './docsRoutes.ts';
 import { registerHealthRoutes } from './healthRoutes.ts';
 import { registerProbeRoutes } from './probeRoutes.ts';
-import { syncRateLimit } from './rateLimit.ts';
+import { syncRateLimit, syncRateLimitPerId } from './rateLimit.ts';
 import { registerSyncRoutes } from './syncRoutes.ts';
 
 export interface CentralAppOptions {
@@ -25,6 +25,13 @@ export interface CentralAppOptions {
   adminTokenSha256: string;
   /** Sync requests per minute per source address on this node; absent or 0: no limit (serve passes central.json's). */
   syncRequestsPerMinutePerAddress?: number;
+  /** Sync requests per minute per license server id on this node; absent or 0: no limit. */
+  syncRequestsPerMinutePerId?: number;
+  /**
+   * Proxies (addresses or CIDRs) whose X-Forwarded-For is believed: the client address in the rate
+   * limit and the sync log is taken from it only when the direct peer is one of these.
+   */
+  trustProxy?: readonly string[];
   /** How long /readyz waits for the database. */
   readinessTimeoutMs?: number;
   logger?: FastifyBaseLogger;
@@ -32,17 +39,29 @@ export interface CentralAppOptions {
 
 /** Builds the central server's HTTP app without listening: `serve` listens, tests inject or listen on free ports. */
 export function buildCentralApp(options: CentralAppOptions): FastifyInstance {
-  const app = options.logger ? Fastify({ loggerInstance: options.logger }) : Fastify({ logger: false });
+  const trustProxy = options.trustProxy?.length ? [...options.trustProxy] : false;
+  const app = options.logger
+    ? Fastify({ loggerInstance: options.logger, trustProxy })
+    : Fastify({ logger: false, trustProxy });
   installErrorHandling(app);
   registerHealthRoutes(app, options.db, options.readinessTimeoutMs);
   const limit = options.syncRequestsPerMinutePerAddress
     ? syncRateLimit(options.syncRequestsPerMinutePerAddress, options.clock)
     : undefined;
+  const limitPerId = options.syncRequestsPerMinutePerId
+    ? syncRateLimitPerId(options.syncRequestsPerMinutePerId, options.clock)
+    : undefined;
   const keys = options.vendorKeySource ?? staticVendorKeySource(options.vendorKeys);
   // Per request: a rotation on disk is used from the next request on (keys/vendorKeys.ts).
   const syncContext = async (): Promise<SyncContext> => {
     const { vendorKeys, announcements } = await keys.current();
-    return { db: options.db, clock: options.clock, vendorKeys, vendorKeyAnnouncements: announcements };
+    return {
+      db: options.db,
+      clock: options.clock,
+      vendorKeys,
+      vendorKeyAnnouncements: announcements,
+      ...(limitPerId ? { limitPerId } : {}),
+    };
   };
   registerSyncRoutes(app, syncContext, limit);
   registerProbeRoutes(app, options.clock, syncContext, limit);

@@ -43,3 +43,27 @@ export function syncRateLimit(requestsPerMinute: number, clock: Clock): onReques
     throw new LeaseholdError('RATE_LIMITED', `${request.ip}: more than ${requestsPerMinute} per minute`);
   };
 }
+
+/**
+ * The per-id limit (issue 6): a license server id is inside the sealed request, so it is known only
+ * once the request is opened; the check runs then, before the database is touched. One misbehaving
+ * server (a loop, a clone farm behind many addresses) cannot take more than its share.
+ */
+export function syncRateLimitPerId(requestsPerMinute: number, clock: Clock): (id: string) => void {
+  const limiter = new FixedWindowLimiter(requestsPerMinute);
+  return (id) => {
+    if (requestsPerMinute === 0) return;
+    const decision = limiter.take(id, clock.now().getTime());
+    if (decision.allowed) return;
+    throw new LeaseholdError('SYNC_RATE_LIMITED', `${id}: more than ${requestsPerMinute} per minute`, {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
+  };
+}
+
+/** Sets Retry-After on a reply for a per-id refusal thrown deep in the sync code. */
+export function retryAfterOf(error: unknown): string | undefined {
+  if (!(error instanceof LeaseholdError) || error.code !== 'SYNC_RATE_LIMITED') return undefined;
+  const seconds = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return typeof seconds === 'number' ? String(seconds) : undefined;
+}

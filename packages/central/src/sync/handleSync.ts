@@ -27,6 +27,8 @@ export interface SyncContext {
   vendorKeys: PartyKeys;
   /** While keys rotate: the active signing key announced by each previous one (keys/keyring.ts). */
   vendorKeyAnnouncements?: readonly string[];
+  /** Throws SYNC_RATE_LIMITED for an id over its limit (http/rateLimit.ts); checked before any database work. */
+  limitPerId?: (licenseServerId: string) => void;
 }
 
 export interface SyncSource {
@@ -49,6 +51,7 @@ export async function handleSyncRequest(
   source: SyncSource,
 ): Promise<string> {
   const opened = await openSyncRequest(message, ctx.vendorKeys);
+  ctx.limitPerId?.(opened.request.licenseServerId);
   const outcome = await ctx.db.transaction().execute((trx) => decideAndRecord(ctx, trx, opened, source));
   if (outcome.kind === 'refused') throw outcome.error;
   return outcome.message;
