@@ -114,7 +114,7 @@ describe('the License Server Manager in Chromium: log in, sync, sync by file, re
     expect(await page.locator('#client-address').textContent()).toBe(serving.info.url);
   });
 
-  it('sets a proxy without ever showing its password; a sync through the dead proxy shows the fix', async () => {
+  it('sets a proxy without ever showing its password; sync and diagnose through the dead proxy show the fix', async () => {
     const port = await closedPort();
     await menu('Proxy');
     await page.getByLabel('Proxy URL').fill(`http://127.0.0.1:${port}`);
@@ -130,6 +130,14 @@ describe('the License Server Manager in Chromium: log in, sync, sync by file, re
     const banner = page.getByRole('alert');
     await expect.poll(() => banner.textContent(), { timeout: 30_000 }).toContain('PROXY_UNREACHABLE');
     expect(await banner.textContent()).toContain('check the proxy address');
+
+    await menu('Diagnose');
+    await page.getByRole('button', { name: 'Run diagnosis' }).click();
+    await page.locator('#diagnose-summary').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#diagnose-summary').textContent()).toContain('A link is broken');
+    const failed = page.locator('#diagnose-steps tr.step-failed');
+    expect(await failed.count()).toBeGreaterThan(0);
+    expect(await failed.first().textContent()).toMatch(/PROXY_UNREACHABLE.*proxy address/);
 
     await menu('Proxy');
     await page.getByRole('button', { name: 'Clear stored proxy' }).click();

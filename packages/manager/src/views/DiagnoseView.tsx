@@ -11,6 +11,7 @@ export function DiagnoseView() {
   const api = useApi();
   const diagnose = useAction(() => api.get<Diagnosis>('/diagnose'));
   const result = diagnose.result;
+  const anyFix = result?.steps.some((s) => s.fix) ?? false;
   return (
     <>
       <PageHeading intro="Checks each link to the central server in order: name lookup, ports 443 and 8080, proxy, TLS, protocol version, clock and binding. It changes nothing.">
@@ -48,7 +49,7 @@ export function DiagnoseView() {
               <th scope="col">Step</th>
               <th scope="col">Result</th>
               <th scope="col">Detail</th>
-              <th scope="col">Fix</th>
+              {anyFix ? <th scope="col">Fix</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -65,7 +66,7 @@ export function DiagnoseView() {
                   ) : null}
                 </td>
                 <td>{step.detail}</td>
-                <td>{step.fix ?? ''}</td>
+                {anyFix ? <td>{step.fix ?? ''}</td> : null}
               </tr>
             ))}
           </tbody>
