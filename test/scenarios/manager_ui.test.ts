@@ -356,4 +356,17 @@ describe('the License Server Manager in Chromium: log in, sync, sync by file, re
     expect(await page.evaluate(async () => (await fetch('/v1/admin/status')).status)).toBe(401);
     expect(problems.filter((p) => !p.startsWith('Failed to load resource'))).toEqual([]);
   });
+
+  // Last: it locks logins from 127.0.0.1 for a minute.
+  it('tells how long to wait once failed logins hit the limit', async () => {
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    const banner = page.getByRole('alert');
+    for (let attempt = 0; attempt < 6; attempt++) {
+      await page.getByLabel('Password').fill(`wrong password ${attempt}`);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await expect.poll(() => page.getByRole('button', { name: 'Log in' }).isEnabled()).toBe(true);
+    }
+    await expect.poll(() => banner.textContent()).toContain('SERVER_ADMIN_LOGIN_LIMITED');
+    expect(await banner.textContent()).toMatch(/Fix: Try again in \d+ s\./);
+  });
 });

@@ -68,7 +68,11 @@ export class AdminApi {
       parsed = undefined;
     }
     if (!response.ok) {
-      const error = new ApiError(response.status, errorBody(parsed, response.status));
+      const body = errorBody(parsed, response.status);
+      // A login limit says how long to wait; the banner says it in seconds rather than naming a header.
+      const retryAfter = response.headers.get('retry-after');
+      if (retryAfter) body.fix = `Try again in ${retryAfter} s.`;
+      const error = new ApiError(response.status, body);
       if (error.code === 'SERVER_ADMIN_AUTH_REQUIRED' && path !== '/session') this.onSessionEnded?.();
       throw error;
     }
