@@ -174,7 +174,8 @@ describe('the License Server Manager in Chromium: log in, sync, sync by file, re
   });
 
   it('syncs via file: downloads a request, imports the response the vendor made from it', async () => {
-    await world.addLicense(id, '--component', 'Export=2');
+    const exportLicense: string = (await world.addLicense(id, '--component', 'Export=2')).number;
+    expect(exportLicense).toMatch(/^[0-9A-Z]{5}-/);
     await menu('Sync via file');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -197,6 +198,14 @@ describe('the License Server Manager in Chromium: log in, sync, sync by file, re
     await page.getByRole('button', { name: 'Import response' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('RESPONSE_STALE');
     expect((await local.status()).allocationVersion).toBe(2);
+
+    // The license numbers selector narrows the tables to one license.
+    await menu('Overview');
+    await expect.poll(() => page.locator('#license-select option').count()).toBe(3);
+    await page.getByLabel('License numbers').selectOption(exportLicense);
+    await expect.poll(() => page.locator('#components tbody tr').evaluateAll((rows) => rows.length)).toBe(2);
+    expect(await page.locator('#components tbody th').allTextContents()).toEqual(['Base', 'Export']);
+    await page.getByLabel('License numbers').selectOption('');
   });
 
   it('shows who holds what, force-releases a floating lease (not a checkout), and the tables follow', async () => {
