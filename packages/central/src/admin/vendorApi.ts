@@ -2,6 +2,7 @@ import { rootCertificates } from 'node:tls';
 import type { License } from '@leasehold/protocol';
 import { errorFromWire, LeaseholdError, type PartyKeys } from '@leasehold/protocol';
 import { Agent, fetch } from 'undici';
+import { listAudit } from '../audit.ts';
 import { respondToRequestFile } from '../sync/respondToFile.ts';
 import { listUsage } from '../sync/usage.ts';
 import { clearBinding } from './bindings.ts';
@@ -28,6 +29,7 @@ export interface VendorApi {
   createAdminToken(input: unknown): Promise<Result<typeof createAdminToken>>;
   listAdminTokens(): Promise<Result<typeof listAdminTokens>>;
   revokeAdminToken(name: string): Promise<Result<typeof revokeAdminToken>>;
+  listAudit(options?: { licenseServerId?: string; limit?: number }): Promise<Result<typeof listAudit>>;
   /** The usage reports an id's local server sent with its syncs. */
   listUsage(id: string, range?: { from?: string; to?: string }): Promise<Result<typeof listUsage>>;
   listVendorKeys(): Promise<Result<typeof listVendorKeys>>;
@@ -53,6 +55,7 @@ export function directVendorApi(
     createAdminToken: (input) => createAdminToken(ctx, input),
     listAdminTokens: () => listAdminTokens(ctx),
     revokeAdminToken: (name) => revokeAdminToken(ctx, name),
+    listAudit: (options) => listAudit(ctx.db, options),
     listUsage: (id, range) => listUsage(ctx, id, range),
     listVendorKeys: async () => listVendorKeys(ctx, keys()),
     rotateVendorKey: async () => rotateVendorKey(ctx, keys()),
@@ -112,6 +115,14 @@ export function httpVendorApi(baseUrl: string, token: string, options: { ca?: st
     listAdminTokens: async () =>
       (await call<{ tokens: Result<typeof listAdminTokens> }>('GET', '/v1/admin/tokens')).tokens,
     revokeAdminToken: (name) => call('POST', `/v1/admin/tokens/${encodeURIComponent(name)}/revoke`, {}),
+    listAudit: async (options = {}) => {
+      const query = new URLSearchParams({
+        ...(options.licenseServerId ? { serverId: options.licenseServerId } : {}),
+        ...(options.limit ? { limit: String(options.limit) } : {}),
+      });
+      const path = `/v1/admin/audit${query.size ? `?${query}` : ''}`;
+      return (await call<{ entries: Result<typeof listAudit> }>('GET', path)).entries;
+    },
     listUsage: (value, range = {}) => {
       const query = new URLSearchParams(Object.entries(range).filter(([, v]) => v !== undefined));
       return call('GET', `${id(value)}/usage${query.size ? `?${query}` : ''}`);

@@ -18,6 +18,7 @@ import {
   retireVendorKey,
   rotateVendorKey,
 } from '../admin/vendorKeys.ts';
+import { listAudit } from '../audit.ts';
 import { listUsage } from '../sync/usage.ts';
 import { authorize, permissionFor } from './policies.ts';
 
@@ -107,6 +108,12 @@ export function registerAdminRoutes(
       '/v1/admin/server-ids/:id/usage',
       async (req) => listUsage(as(req), req.params.id, { from: req.query.from, to: req.query.to }),
     );
+    admin.get<{ Querystring: { serverId?: string; limit?: string } }>('/v1/admin/audit', async (req) => ({
+      entries: await listAudit(ctx.db, {
+        ...(req.query.serverId ? { licenseServerId: req.query.serverId } : {}),
+        ...(req.query.limit ? { limit: Number(req.query.limit) } : {}),
+      }),
+    }));
     admin.get('/v1/admin/tokens', async (req) => ({ tokens: await listAdminTokens(as(req)) }));
     admin.post('/v1/admin/tokens', async (req, reply) =>
       reply.status(201).send(await createAdminToken(as(req), req.body ?? {})),

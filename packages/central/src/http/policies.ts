@@ -79,6 +79,13 @@ export const adminPolicies: readonly AdminPolicy[] = [
     summary: 'Usage reported by the local server: per day, license and component',
     query: ['from', 'to'],
   },
+  {
+    method: 'GET',
+    url: '/v1/admin/audit',
+    permission: 'read',
+    summary: 'The audit log, newest first: who, when, what (bindings, clearings, licenses, tokens, keys)',
+    query: ['serverId', 'limit'],
+  },
   { method: 'GET', url: '/v1/admin/tokens', permission: 'read', summary: 'List named admin tokens' },
   {
     method: 'POST',

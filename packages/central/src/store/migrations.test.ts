@@ -64,6 +64,7 @@ describe.each(backends)('database migrations on $name', (backend) => {
 
 /** Takes a migrated database back to what version 1 left, as a database made before the later ones. */
 async function rewindToVersion1(db: Kysely<unknown>) {
+  await sql`drop function leasehold_append_only() cascade`.execute(db);
   await sql`drop table usage_reports`.execute(db);
   await sql`drop table used_activation_codes`.execute(db);
   await sql`drop table admin_tokens`.execute(db);

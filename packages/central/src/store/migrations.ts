@@ -104,6 +104,29 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 5,
+    name: 'the audit log and the sync log are append-only',
+    // Who did what and when must not be rewritable, not even by a bug in this program: the database
+    // itself refuses to change or remove a row (TRUNCATE included). Dropping the trigger needs the
+    // table owner, which leaves a trace in the database's own logs.
+    sql: `
+      create function leasehold_append_only() returns trigger language plpgsql as $$
+      begin
+        raise exception 'the % table is append-only: rows cannot be changed or removed', tg_table_name
+          using errcode = 'P0001', hint = 'leasehold_append_only';
+      end
+      $$;
+      create trigger audit_log_append_only before update or delete on audit_log
+        for each row execute function leasehold_append_only();
+      create trigger audit_log_no_truncate before truncate on audit_log
+        for each statement execute function leasehold_append_only();
+      create trigger sync_log_append_only before update or delete on sync_log
+        for each row execute function leasehold_append_only();
+      create trigger sync_log_no_truncate before truncate on sync_log
+        for each statement execute function leasehold_append_only();
+    `,
+  },
 ];
 
 // Any fixed number: several nodes starting together take this lock, so migrations run exactly once.

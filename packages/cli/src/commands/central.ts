@@ -5,8 +5,8 @@ import pino from 'pino';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
 import { keysCommand } from './centralKeys.ts';
+import { auditCommand, usageCommand } from './centralReports.ts';
 import { tokenCommand } from './centralTokens.ts';
-import { usageCommand } from './centralUsage.ts';
 import { action, componentSeats, integer, readTextFile, tlsFiles, untilSignal } from './shared.ts';
 
 type Json = { json?: boolean; dataDir: string };
@@ -278,6 +278,7 @@ export function centralCommand(env: Environment): Command {
   central.addCommand(tokenCommand(kit));
   central.addCommand(keysCommand(kit));
   central.addCommand(usageCommand(kit));
+  central.addCommand(auditCommand(kit));
 
   central
     .command('binding')

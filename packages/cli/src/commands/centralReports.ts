@@ -1,9 +1,39 @@
 import { Command } from 'commander';
 import { print, table } from '../output.ts';
 import type { VendorCommandKit } from './centralTokens.ts';
-import { action } from './shared.ts';
+import { action, integer } from './shared.ts';
 
 type Json = { json?: boolean; dataDir: string };
+
+/** `leasehold central audit`: who did what and when on the central server (append-only). */
+export function auditCommand(kit: VendorCommandKit): Command {
+  return new Command('audit')
+    .description('the audit log, newest first: bindings, clearings, licenses, tokens, keys')
+    .addOption(kit.dataDir())
+    .option('--server-id <id>', 'only this license server id')
+    .option('--limit <n>', 'at most this many entries (default 200)', integer)
+    .addOption(kit.json())
+    .action(
+      action(async (o: Json & { serverId?: string; limit?: number }) => {
+        const entries = await kit.withVendor(o.dataDir, (api) =>
+          api.listAudit({
+            ...(o.serverId ? { licenseServerId: o.serverId } : {}),
+            ...(o.limit ? { limit: o.limit } : {}),
+          }),
+        );
+        print(o, { entries }, () =>
+          entries.length
+            ? entries
+                .map(
+                  (e) =>
+                    `${e.at}  ${e.actor}  ${e.action}  ${e.licenseServerId ?? ''}  ${JSON.stringify(e.details)}`,
+                )
+                .join('\n')
+            : '(no entries)',
+        );
+      }),
+    );
+}
 
 /** `leasehold central usage ID`: what an id's local server reported with its syncs (issue 6, item 4). */
 export function usageCommand(kit: VendorCommandKit): Command {
