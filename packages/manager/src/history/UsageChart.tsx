@@ -35,6 +35,7 @@ export function UsageChart({ history, bucket }: { history: ComponentHistory; buc
         ))}
         {chart.bars.map((b) => (
           <g key={b.at}>
+            <title>{`${bucketLabel(b.at, bucket)}: peak ${b.peak}, ${b.denials} denied`}</title>
             <rect className="bar" x={b.x} y={b.y} width={b.width} height={b.height} />
             {b.denials > 0 ? (
               <rect className="denial" x={b.x} y={chart.plot.top - 8} width={b.width} height={5} />

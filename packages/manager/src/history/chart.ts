@@ -32,8 +32,8 @@ export function bucketLabel(at: string, bucket: 'hour' | 'day'): string {
 export function layoutChart(
   history: ComponentHistory,
   bucket: 'hour' | 'day',
-  width = 720,
-  height = 180,
+  width = 960,
+  height = 200,
 ): ChartLayout {
   const plot = {
     left: MARGIN.left,
