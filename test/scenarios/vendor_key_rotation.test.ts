@@ -4,6 +4,8 @@ import { loadVendorKeys } from '@leasehold/central';
 import {
   generatePartyKeys,
   openSyncRequest,
+  type PartyKeys,
+  parsePartyKeys,
   SYNC_RESPONSE_TYPE,
   type SyncResponse,
   sealSyncResponse,
@@ -33,7 +35,8 @@ describe('vendor key rotation: announce, learn, retire (S8)', () => {
   let firstKid: string;
   let secondKid: string;
   let firstKeyFile: string;
-  let tokenBeforeRetire: string;
+  let tokenFile: string;
+  let firstPrivateKeys: string;
 
   beforeAll(async () => {
     world = await World.start();
@@ -47,6 +50,8 @@ describe('vendor key rotation: announce, learn, retire (S8)', () => {
     late = await world.localServer(lateId, { name: 'late' });
     firstKeyFile = join(world.root, 'vendor-public-keys-first.json');
     writeFileSync(firstKeyFile, readFileSync(world.vendorKeysFile));
+    // Kept to play a leaked key later: retiring deletes it from the vendor's keyring.
+    firstPrivateKeys = readFileSync(join(world.centralDir, 'keys', 'vendor-private-keys.json'), 'utf8');
   });
   afterAll(async () => {
     await local?.stop();
@@ -115,9 +120,8 @@ describe('vendor key rotation: announce, learn, retire (S8)', () => {
       '--json',
     ]);
     expect(checkout.code, checkout.stderr).toBe(0);
-    tokenBeforeRetire = checkout.json.checkout.token;
-    const tokenFile = join(world.root, 'checkout.token');
-    writeFileSync(tokenFile, tokenBeforeRetire);
+    tokenFile = join(world.root, 'checkout.token');
+    writeFileSync(tokenFile, checkout.json.checkout.token);
     for (const keys of [firstKeyFile, world.vendorKeysFile]) {
       const shown = await leasehold([
         'client',
@@ -144,6 +148,20 @@ describe('vendor key rotation: announce, learn, retire (S8)', () => {
     const sync = await early.sync();
     expect(sync.code, sync.stderr).toBe(0);
     expect((await early.status()).allocationVersion).toBe(4);
+    // The response tells the server that the first key is retired: it stops trusting it.
+    expect(sync.json.retiredVendorKeyIds).toEqual([firstKid]);
+    expect(trustedKids(early)).toEqual([secondKid]);
+    // The checkout made before the retirement still verifies with the key file shipped now.
+    const shown = await leasehold([
+      'client',
+      'show',
+      '--token',
+      `@${tokenFile}`,
+      '--vendor-keys',
+      world.vendorKeysFile,
+      '--json',
+    ]);
+    expect(shown.code, shown.stderr).toBe(0);
     // Retiring twice, or retiring the active key, is refused.
     expect((await world.vendor(['keys', 'retire', firstKid, '--json'])).json.error.code).toBe(
       'VENDOR_KEY_UNKNOWN',
@@ -163,10 +181,9 @@ describe('vendor key rotation: announce, learn, retire (S8)', () => {
     expect(trustedKids(late)).toEqual([firstKid]);
   });
 
-  it('refuses a response signed by a key no trusted key announced, even one that announces itself', async () => {
+  /** Answers the next sync through the relay with a response signed by `signing`, vendor-correct otherwise. */
+  async function forgeWith(signing: PartyKeys['signing'], announcements?: string[]) {
     const vendorKeys = await loadVendorKeys(world.centralDir);
-    const impostor = await generatePartyKeys();
-    const selfAnnounced = await signVendorKeyAnnouncement(impostor.signing, impostor.signing, new Date());
     relay.tamper = async (request) => {
       const opened = await openSyncRequest(request, vendorKeys);
       const now = new Date().toISOString();
@@ -184,22 +201,32 @@ describe('vendor key rotation: announce, learn, retire (S8)', () => {
           licenses: [],
         },
         serverKeyCertificate: 'x.y.z',
-        vendorKeyAnnouncements: [selfAnnounced],
+        ...(announcements ? { vendorKeyAnnouncements: announcements } : {}),
       };
-      return {
-        body: await sealSyncResponse(
-          response,
-          { ...vendorKeys, signing: impostor.signing },
-          opened.serverEncryption,
-        ),
-      };
+      return { body: await sealSyncResponse(response, { ...vendorKeys, signing }, opened.serverEncryption) };
     };
+  }
+
+  async function expectRefused(code: string) {
     const before = stableStatus(await early.status());
     const sync = await early.sync();
-    expect(sync.code).not.toBe(0);
-    expect(sync.json.error.code).toBe('SIGNER_UNKNOWN');
-    expect(stableStatus(await early.status())).toEqual(before);
-    expect(trustedKids(early)).toEqual([firstKid, secondKid].sort());
     relay.tamper = undefined;
+    expect(sync.code).not.toBe(0);
+    expect(sync.json.error.code).toBe(code);
+    expect(stableStatus(await early.status())).toEqual(before);
+    expect(trustedKids(early)).toEqual([secondKid]);
+  }
+
+  it('refuses a response signed by a key no trusted key announced, even one that announces itself', async () => {
+    const impostor = (await generatePartyKeys()).signing;
+    await forgeWith(impostor, [await signVendorKeyAnnouncement(impostor, impostor, new Date())]);
+    await expectRefused('SIGNER_UNKNOWN');
+  });
+
+  it('refuses a response signed by the retired key, as if it had leaked', async () => {
+    const first = await parsePartyKeys(firstPrivateKeys);
+    expect(first.signing.kid).toBe(firstKid);
+    await forgeWith(first.signing);
+    await expectRefused('SIGNER_UNKNOWN');
   });
 });

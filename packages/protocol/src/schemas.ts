@@ -157,6 +157,8 @@ export const syncResponseSchema = z.strictObject({
     .max(4000 + MAX_ANNOUNCEMENTS * 1000),
   /** S8: the signing key of this response, announced by older vendor keys (present while keys rotate). */
   vendorKeyAnnouncements: announcementsSchema.optional(),
+  /** S8: vendor signing keys the vendor retired; a local server stops trusting them. */
+  retiredVendorKeyIds: z.array(z.string().min(1).max(100)).max(50).optional(),
 });
 export type SyncResponse = z.infer<typeof syncResponseSchema>;
 

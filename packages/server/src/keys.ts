@@ -44,3 +44,26 @@ export function trustAnnouncedVendorKey(vendor: TrustedVendorKeys, kid: string, 
   }
   vendor.signing.set(kid, publicKey);
 }
+
+/**
+ * Stops trusting vendor signing keys the vendor retired (S8), as a response signed by a trusted key
+ * says. The key that signed that response is never dropped, so the server cannot lose its last
+ * trusted key; a key this server never had is ignored.
+ */
+export function distrustRetiredVendorKeys(
+  vendor: TrustedVendorKeys,
+  retired: readonly string[],
+  signerKid: string,
+): string[] {
+  const dropped = retired.filter((kid) => kid !== signerKid && vendor.signing.has(kid));
+  if (dropped.length === 0) return [];
+  if (vendor.file) {
+    const doc = JSON.parse(readFileSync(vendor.file, 'utf8')) as {
+      keys: Array<{ use: string; kid: string }>;
+    };
+    doc.keys = doc.keys.filter((k) => k.use !== 'sig' || !dropped.includes(k.kid));
+    writeSecretFile(vendor.file, `${JSON.stringify(doc, null, 2)}\n`);
+  }
+  for (const kid of dropped) vendor.signing.delete(kid);
+  return dropped;
+}

@@ -54,12 +54,13 @@ export function buildCentralApp(options: CentralAppOptions): FastifyInstance {
   const keys = options.vendorKeySource ?? staticVendorKeySource(options.vendorKeys);
   // Per request: a rotation on disk is used from the next request on (keys/vendorKeys.ts).
   const syncContext = async (): Promise<SyncContext> => {
-    const { vendorKeys, announcements } = await keys.current();
+    const { vendorKeys, announcements, retiredKeyIds } = await keys.current();
     return {
       db: options.db,
       clock: options.clock,
       vendorKeys,
       vendorKeyAnnouncements: announcements,
+      retiredVendorKeyIds: retiredKeyIds,
       ...(limitPerId ? { limitPerId } : {}),
     };
   };

@@ -184,6 +184,8 @@ export function retireKey(ring: VendorKeyring, kid: string, now: Date): VendorKe
 export interface VendorSigning {
   vendorKeys: PartyKeys;
   announcements: readonly string[];
+  /** Told to local servers so they stop trusting these keys (the newest 50). */
+  retiredKeyIds: readonly string[];
 }
 
 export async function signingOf(ring: VendorKeyring): Promise<VendorSigning> {
@@ -192,6 +194,7 @@ export async function signingOf(ring: VendorKeyring): Promise<VendorSigning> {
   return {
     vendorKeys: { signing: ring.active, encryption: ring.encryption },
     announcements: await Promise.all(ring.previous.map((p) => signVendorKeyAnnouncement(ring.active, p, at))),
+    retiredKeyIds: ring.retired.slice(-50).map((r) => r.kid),
   };
 }
 

@@ -46,8 +46,12 @@ export interface VendorKeySource {
   readonly fromEnvironment: boolean;
 }
 
-export function staticVendorKeySource(vendorKeys: PartyKeys, announcements: readonly string[] = []) {
-  const signing: VendorSigning = { vendorKeys, announcements };
+export function staticVendorKeySource(
+  vendorKeys: PartyKeys,
+  announcements: readonly string[] = [],
+  retiredKeyIds: readonly string[] = [],
+) {
+  const signing: VendorSigning = { vendorKeys, announcements, retiredKeyIds };
   return { current: async () => signing, fromEnvironment: true } satisfies VendorKeySource;
 }
 
@@ -83,6 +87,6 @@ export async function openVendorKeySource(
 ): Promise<VendorKeySource> {
   const signing = await signingOf(await loadVendorKeyring(dataDir, privateKeysText));
   return privateKeysText
-    ? staticVendorKeySource(signing.vendorKeys, signing.announcements)
+    ? staticVendorKeySource(signing.vendorKeys, signing.announcements, signing.retiredKeyIds)
     : fileVendorKeySource(dataDir, signing);
 }

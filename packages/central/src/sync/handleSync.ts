@@ -27,6 +27,8 @@ export interface SyncContext {
   vendorKeys: PartyKeys;
   /** While keys rotate: the active signing key announced by each previous one (keys/keyring.ts). */
   vendorKeyAnnouncements?: readonly string[];
+  /** Retired vendor signing keys, which local servers are told to stop trusting. */
+  retiredVendorKeyIds?: readonly string[];
   /** Throws SYNC_RATE_LIMITED for an id over its limit (http/rateLimit.ts); checked before any database work. */
   limitPerId?: (licenseServerId: string) => void;
 }
@@ -209,6 +211,7 @@ async function decideAndRecord(
       announcements,
     ),
     ...(announcements.length ? { vendorKeyAnnouncements: [...announcements] } : {}),
+    ...(ctx.retiredVendorKeyIds?.length ? { retiredVendorKeyIds: [...ctx.retiredVendorKeyIds] } : {}),
   };
   const sealed = await sealSyncResponse(response, ctx.vendorKeys, opened.serverEncryption);
   await log('ok', { version, flags });

@@ -14,7 +14,7 @@ import {
 } from '@leasehold/protocol';
 import type { ClockGuard } from '../clock/guard.ts';
 import type { ServerConfig } from '../config.ts';
-import { type TrustedVendorKeys, trustAnnouncedVendorKey } from '../keys.ts';
+import { distrustRetiredVendorKeys, type TrustedVendorKeys, trustAnnouncedVendorKey } from '../keys.ts';
 import type { ServerStore } from '../store/serverStore.ts';
 import { checkResponse } from './accept.ts';
 import type { SyncTransport } from './transport.ts';
@@ -37,6 +37,8 @@ export interface SyncResult {
   method: 'online' | 'file';
   /** A new vendor signing key this sync taught the server (S8). */
   learnedVendorKeyId?: string;
+  /** Vendor signing keys this sync told the server to stop trusting. */
+  retiredVendorKeyIds?: string[];
 }
 
 /**
@@ -77,7 +79,7 @@ export class SyncClient {
   ): Promise<SyncResult> {
     const { config, keys, vendor, store, guard } = this.deps;
     const now = guard.now();
-    const { response, learnedVendorKey } = await openSyncResponse(message, keys, vendor);
+    const { response, vendorKid, learnedVendorKey } = await openSyncResponse(message, keys, vendor);
     checkResponse(response, {
       licenseServerId: config.licenseServerId,
       serverKeyId: keys.signing.kid,
@@ -103,6 +105,7 @@ export class SyncClient {
     });
     // S8: a key announced by a trusted one is kept only once its response has been accepted.
     if (learnedVendorKey) trustAnnouncedVendorKey(vendor, learnedVendorKey.kid, learnedVendorKey.publicKey);
+    const dropped = distrustRetiredVendorKeys(vendor, response.retiredVendorKeyIds ?? [], vendorKid);
     return {
       licenseServerId: config.licenseServerId,
       allocationVersion: response.allocation.version,
@@ -110,6 +113,7 @@ export class SyncClient {
       syncedAt: now.toISOString(),
       method,
       ...(learnedVendorKey ? { learnedVendorKeyId: learnedVendorKey.kid } : {}),
+      ...(dropped.length ? { retiredVendorKeyIds: dropped } : {}),
     };
   }
 
