@@ -1,7 +1,9 @@
 import { LeaseholdError } from '@leasehold/protocol';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { recordAudit } from '../audit.ts';
 import { presentKeyring, retireKey, rotateKeyring } from '../keys/keyring.ts';
 import { loadVendorKeyring, saveVendorKeyring } from '../keys/vendorKeys.ts';
+import type { CentralDatabase } from '../store/schema.ts';
 import type { AdminContext } from './context.ts';
 
 /** Where the vendor keyring is: the data folder's key file, or the environment's text (read only). */
@@ -18,6 +20,24 @@ function writable(at: KeyringLocation): void {
   if (at.privateKeysText) throw new LeaseholdError('VENDOR_KEYS_FROM_ENVIRONMENT');
 }
 
+// Any fixed number, apart from the migrations' lock.
+const KEYRING_LOCK = 7_361_121;
+
+/**
+ * Two rotations at once (two nodes, or the CLI beside a node) must not both read the same keyring
+ * and each write their own: one waits for the other. The audit row is written first, so a keyring
+ * that could not be saved leaves no record of a change that did not happen.
+ */
+function underKeyringLock<T>(
+  db: Kysely<CentralDatabase>,
+  change: (trx: Transaction<CentralDatabase>) => Promise<T>,
+) {
+  return db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${KEYRING_LOCK})`.execute(trx);
+    return change(trx);
+  });
+}
+
 /**
  * S8: a new active signing key. The old one keeps announcing it (in every response, signed by the
  * old key) so that local servers that only know the old key learn the new one at their next sync.
@@ -25,29 +45,33 @@ function writable(at: KeyringLocation): void {
 export async function rotateVendorKey(ctx: AdminContext, at: KeyringLocation) {
   writable(at);
   const now = ctx.clock.now();
-  const before = await loadVendorKeyring(at.dataDir);
-  const after = await rotateKeyring(before, now);
-  saveVendorKeyring(at.dataDir, after);
-  await recordAudit(ctx.db, {
-    at: now,
-    actor: ctx.actor,
-    action: 'vendor-key.rotated',
-    details: { activeKeyId: after.active.kid, previousKeyId: before.active.kid },
+  return underKeyringLock(ctx.db, async (trx) => {
+    const before = await loadVendorKeyring(at.dataDir);
+    const after = await rotateKeyring(before, now);
+    await recordAudit(trx, {
+      at: now,
+      actor: ctx.actor,
+      action: 'vendor-key.rotated',
+      details: { activeKeyId: after.active.kid, previousKeyId: before.active.kid },
+    });
+    saveVendorKeyring(at.dataDir, after);
+    return { activeKeyId: after.active.kid, previousKeyId: before.active.kid, keys: presentKeyring(after) };
   });
-  return { activeKeyId: after.active.kid, previousKeyId: before.active.kid, keys: presentKeyring(after) };
 }
 
 /** Stops announcing and using a previous key; servers that never learned the active key must be re-installed. */
 export async function retireVendorKey(ctx: AdminContext, at: KeyringLocation, kid: string) {
   writable(at);
   const now = ctx.clock.now();
-  const after = retireKey(await loadVendorKeyring(at.dataDir), kid, now);
-  saveVendorKeyring(at.dataDir, after);
-  await recordAudit(ctx.db, {
-    at: now,
-    actor: ctx.actor,
-    action: 'vendor-key.retired',
-    details: { keyId: kid },
+  return underKeyringLock(ctx.db, async (trx) => {
+    const after = retireKey(await loadVendorKeyring(at.dataDir), kid, now);
+    await recordAudit(trx, {
+      at: now,
+      actor: ctx.actor,
+      action: 'vendor-key.retired',
+      details: { keyId: kid },
+    });
+    saveVendorKeyring(at.dataDir, after);
+    return { retiredKeyId: kid, keys: presentKeyring(after) };
   });
-  return { retiredKeyId: kid, keys: presentKeyring(after) };
 }
