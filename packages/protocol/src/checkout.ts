@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
+import { unexpectedHeaderName } from './envelope.ts';
 import { LeaseholdError } from './errors.ts';
 import { type KeyWithId, keyIdOf, publicKeyFromJwk } from './keys.ts';
 import { ed25519PublicJwkSchema, licenseServerIdSchema } from './schemas.ts';
@@ -35,6 +36,14 @@ export const checkoutTokenSchema = z.strictObject({
 });
 export type CheckoutToken = z.infer<typeof checkoutTokenSchema>;
 
+/** A token with its certificate is a few kilobytes; far more is refused unread (issue 8). */
+export const MAX_CHECKOUT_TOKEN_BYTES = 256 * 1024;
+
+// Header allowlists (issue 8): `lhc` carries the certificate, `lhk` the vendor key announcements;
+// an embedded key, compression, `crit` or `b64` is refused before any key is looked up.
+const TOKEN_HEADER_NAMES: ReadonlySet<string> = new Set(['alg', 'kid', 'typ', 'lhv', 'lhc']);
+const CERTIFICATE_HEADER_NAMES: ReadonlySet<string> = new Set(['alg', 'kid', 'typ', 'lhv', 'lhk']);
+
 const encoder = new TextEncoder();
 
 function signCompact(
@@ -64,12 +73,10 @@ export function signCheckoutToken(
   return signCompact(CHECKOUT_TOKEN_TYPE, token, serverSigning, { lhc: certificate });
 }
 
-async function verifyCompact<S extends z.ZodType>(
-  compact: string,
-  typ: string,
-  key: (kid: string) => KeyObject | undefined,
-  schema: S,
-) {
+type CompactHeader = { kid?: unknown; typ?: unknown; alg?: unknown; lhc?: unknown; lhv?: unknown };
+
+/** Structure and header of a compact JWS, checked before any key is looked up. */
+function headerOfCompact(compact: string, typ: string, allowed: ReadonlySet<string>): CompactHeader {
   const invalid = (why: string) => new LeaseholdError('CHECKOUT_TOKEN_INVALID', why);
   // Only canonical base64url: otherwise a changed last character can decode to the same bytes.
   const segments = compact.split('.');
@@ -79,15 +86,30 @@ async function verifyCompact<S extends z.ZodType>(
   ) {
     throw invalid('not a compact token');
   }
-  let header: { kid?: unknown; typ?: unknown; alg?: unknown; lhc?: unknown };
+  let header: CompactHeader;
   try {
     header = decodeProtectedHeader(compact);
   } catch {
     throw invalid('not a token');
   }
-  if (header.typ !== typ || header.alg !== 'EdDSA' || typeof header.kid !== 'string')
+  const unexpected = unexpectedHeaderName(header, allowed);
+  if (unexpected !== undefined)
+    throw invalid(`header parameter ${JSON.stringify(unexpected).slice(0, 40)} is not allowed (${typ})`);
+  if (header.typ !== typ || header.alg !== 'EdDSA' || header.lhv !== 1 || typeof header.kid !== 'string')
     throw invalid(`not a ${typ}`);
-  const verificationKey = key(header.kid);
+  return header;
+}
+
+async function verifyCompact<S extends z.ZodType>(
+  compact: string,
+  typ: string,
+  allowed: ReadonlySet<string>,
+  key: (kid: string) => KeyObject | undefined,
+  schema: S,
+) {
+  const invalid = (why: string) => new LeaseholdError('CHECKOUT_TOKEN_INVALID', why);
+  const header = headerOfCompact(compact, typ, allowed);
+  const verificationKey = key(header.kid as string);
   if (!verificationKey) throw invalid(`signed by an unknown key (${typ})`);
   let payload: Uint8Array;
   try {
@@ -118,17 +140,17 @@ export async function verifyCheckoutToken(
   token: string,
   options: VerifyCheckoutOptions,
 ): Promise<CheckoutToken> {
-  let header: { lhc?: unknown };
-  try {
-    header = decodeProtectedHeader(token.trim()) as { lhc?: unknown };
-  } catch {
-    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'not a token');
-  }
+  const compact = token.trim();
+  if (compact.length > MAX_CHECKOUT_TOKEN_BYTES)
+    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'larger than any checkout token');
+  // The token's own header is checked before the vendor key is looked up for its certificate.
+  const header = headerOfCompact(compact, CHECKOUT_TOKEN_TYPE, TOKEN_HEADER_NAMES);
   if (typeof header.lhc !== 'string')
     throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'no server key certificate');
   const certificate = await verifyCompact(
     header.lhc,
     SERVER_KEY_CERTIFICATE_TYPE,
+    CERTIFICATE_HEADER_NAMES,
     (kid) => options.vendorSigningKeys.get(kid),
     serverKeyCertificateSchema,
   );
@@ -137,8 +159,9 @@ export async function verifyCheckoutToken(
     throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'the certificate names another key');
   }
   const { payload } = await verifyCompact(
-    token.trim(),
+    compact,
     CHECKOUT_TOKEN_TYPE,
+    TOKEN_HEADER_NAMES,
     (kid) => (kid === certificate.payload.serverKeyId ? serverKey : undefined),
     checkoutTokenSchema,
   );

@@ -55,6 +55,14 @@ export interface Opened<T> {
 
 type Header = { typ?: unknown; lhv?: unknown; kid?: unknown; alg?: unknown; enc?: unknown };
 
+/**
+ * Message hygiene (issue 8): the only header parameters a Leasehold envelope ever carries. Anything
+ * else — an embedded key (`jwk`, `jku`, `x5u`, `x5c`), compression (`zip`), `crit` extensions, `b64` —
+ * is refused before any key is looked up, so no library default can ever act on it.
+ */
+export const OUTER_HEADER_NAMES: ReadonlySet<string> = new Set(['alg', 'enc', 'kid', 'typ', 'lhv', 'epk']);
+export const INNER_HEADER_NAMES: ReadonlySet<string> = new Set(['alg', 'kid', 'typ', 'lhv']);
+
 // Base64url has spare bits in a segment's last character: two spellings can decode to the same
 // bytes. Only the canonical one is accepted, so that every changed character is a refused message.
 function isCanonical(segment: string): boolean {
@@ -73,15 +81,26 @@ function headerOf(compact: string, parts: number): Header {
   }
 }
 
-function checkHeader(header: Header, typ: string): void {
+/** The first header parameter not on the allowlist, if any. */
+export function unexpectedHeaderName(header: object, allowed: ReadonlySet<string>): string | undefined {
+  return Object.keys(header).find((name) => !allowed.has(name));
+}
+
+const shown = (value: unknown) => String(JSON.stringify(value)).slice(0, 60);
+
+// The version first: a later envelope version may well carry other header parameters.
+function checkHeader(header: Header, typ: string, allowed: ReadonlySet<string>): void {
   if (header.lhv !== ENVELOPE_VERSION) {
     throw new LeaseholdError(
       'PROTOCOL_VERSION_UNSUPPORTED',
-      `envelope version ${String(header.lhv)}, this program knows ${ENVELOPE_VERSION}`,
+      `envelope version ${shown(header.lhv)}, this program knows ${ENVELOPE_VERSION}`,
     );
   }
+  const unexpected = unexpectedHeaderName(header, allowed);
+  if (unexpected !== undefined)
+    throw new LeaseholdError('MESSAGE_MALFORMED', `header parameter ${shown(unexpected)} is not allowed`);
   if (header.typ !== typ)
-    throw new LeaseholdError('MESSAGE_TYPE_UNEXPECTED', `expected ${typ}, got ${String(header.typ)}`);
+    throw new LeaseholdError('MESSAGE_TYPE_UNEXPECTED', `expected ${typ}, got ${shown(header.typ)}`);
 }
 
 /** Decrypts, verifies and validates a message. Anything unsigned, foreign, altered or unknown throws. */
@@ -91,7 +110,7 @@ export async function open<S extends z.ZodType>(options: OpenOptions<S>): Promis
   if (!/^[A-Za-z0-9_.-]+$/.test(message)) throw new LeaseholdError('MESSAGE_MALFORMED');
 
   const outer = headerOf(message, 5);
-  checkHeader(outer, options.typ);
+  checkHeader(outer, options.typ, OUTER_HEADER_NAMES);
   if (outer.alg !== 'ECDH-ES' || outer.enc !== 'A256GCM')
     throw new LeaseholdError('MESSAGE_MALFORMED', 'unexpected algorithms');
   const decryptionKey = typeof outer.kid === 'string' ? options.decryptionKeys.get(outer.kid) : undefined;
@@ -109,7 +128,7 @@ export async function open<S extends z.ZodType>(options: OpenOptions<S>): Promis
   }
 
   const inner = headerOf(jws, 3);
-  checkHeader(inner, options.typ);
+  checkHeader(inner, options.typ, INNER_HEADER_NAMES);
   if (inner.alg !== 'EdDSA' || typeof inner.kid !== 'string')
     throw new LeaseholdError('SIGNATURE_INVALID', 'not an EdDSA signature');
   let unverified: unknown;
