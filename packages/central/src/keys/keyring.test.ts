@@ -120,5 +120,13 @@ describe('the keyring in the data folder', () => {
     const now = await source.current();
     expect(now.vendorKeys.signing.kid).toBe(rotated.active.kid);
     expect(now.announcements).toHaveLength(1);
+
+    // A damaged file leaves the keys in use; once it reads well again it is used.
+    const good = readFileSync(paths.privateKeys, 'utf8');
+    writeSecretFile(paths.privateKeys, '{ half a file');
+    expect((await source.current()).vendorKeys.signing.kid).toBe(rotated.active.kid);
+    const again = await rotateKeyring(await parseVendorKeyring(good), T2);
+    saveVendorKeyring(dir, again);
+    expect((await source.current()).vendorKeys.signing.kid).toBe(again.active.kid);
   });
 });

@@ -62,8 +62,12 @@ export function staticVendorKeySource(
 export function fileVendorKeySource(dataDir: string, initial: VendorSigning): VendorKeySource {
   const path = centralPaths(dataDir).privateKeys;
   const stamp = () => {
-    const s = statSync(path);
-    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    try {
+      const s = statSync(path);
+      return `${s.ino}:${s.size}:${s.mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
   };
   let seen = stamp();
   let signing = initial;
@@ -72,8 +76,14 @@ export function fileVendorKeySource(dataDir: string, initial: VendorSigning): Ve
     async current() {
       const now = stamp();
       if (now !== seen) {
-        signing = await signingOf(await loadVendorKeyring(dataDir));
         seen = now;
+        // A file caught mid-edit by hand, or moved away, must not stop every sync: the keys in use
+        // stay until the file reads well again (`central keys list` shows what is wrong with it).
+        try {
+          signing = await signingOf(await loadVendorKeyring(dataDir));
+        } catch {
+          // keep the keys in use
+        }
       }
       return signing;
     },

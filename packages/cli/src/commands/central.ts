@@ -1,20 +1,16 @@
 import { initCentral, openVendorApi, serveCentral, type VendorApi } from '@leasehold/central';
-import { type License, writeFileAtomic } from '@leasehold/protocol';
+import { writeFileAtomic } from '@leasehold/protocol';
 import { Command, Option } from 'commander';
 import pino from 'pino';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
 import { keysCommand } from './centralKeys.ts';
+import { licenseCommand, licenseLine } from './centralLicenses.ts';
 import { auditCommand, usageCommand } from './centralReports.ts';
 import { tokenCommand } from './centralTokens.ts';
-import { action, componentSeats, integer, readTextFile, tlsFiles, untilSignal } from './shared.ts';
+import { action, integer, readTextFile, tlsFiles, untilSignal } from './shared.ts';
 
 type Json = { json?: boolean; dataDir: string };
-
-function licenseLine(l: License): string {
-  const components = l.components.map((c) => `${c.name}=${c.seats}`).join(' ');
-  return `${l.number}  ${l.startDate}..${l.expiryDate}  ${components}${l.domain ? `  domain=${l.domain}` : ''}${l.name ? `  "${l.name}"` : ''}`;
-}
 
 async function withVendor<T>(
   env: Environment,
@@ -168,113 +164,12 @@ export function centralCommand(env: Environment): Command {
       }),
     );
 
-  const license = central.command('license').description('licenses of a license server id');
-  const licenseFields = (cmd: Command) =>
-    cmd
-      .option('--name <text>', 'display name')
-      .option('--start <date>', 'start date YYYY-MM-DD')
-      .option('--expiry <date>', 'expiry date YYYY-MM-DD')
-      .option('--domain <domain>', 'only clients of this domain are served (L4)')
-      .option('--max-checkout-hours <hours>', 'longest checkout, 0 = no checkout', integer)
-      .option(
-        '--component <NAME=SEATS>',
-        'a component and its seats; repeat; Base is required',
-        componentSeats,
-      );
-  type LicenseFlags = Json & {
-    serverId: string;
-    number?: string;
-    name?: string;
-    start?: string;
-    expiry?: string;
-    domain?: string;
-    maxCheckoutHours?: number;
-    component?: Array<{ name: string; seats: number }>;
-    clearDomain?: boolean;
-    clearName?: boolean;
-  };
-  licenseFields(
-    license
-      .command('add')
-      .description('add a license to an id; it reaches the local server at its next sync')
-      .addOption(dataDir())
-      .requiredOption('--server-id <id>', 'license server id')
-      .option('--number <number>', 'license number (a new one when omitted)'),
-  )
-    .addOption(json())
-    .action(
-      action(async (o: LicenseFlags) => {
-        const added = await withVendor(env, o.dataDir, (api) =>
-          api.addLicense(o.serverId, {
-            number: o.number,
-            name: o.name,
-            startDate: o.start,
-            expiryDate: o.expiry,
-            domain: o.domain,
-            maxCheckoutHours: o.maxCheckoutHours,
-            components: o.component ?? [],
-          }),
-        );
-        print(o, added, () => `added ${licenseLine(added)}`);
-      }),
-    );
-  licenseFields(
-    license
-      .command('change')
-      .description('change a license; components merge by name, NAME=0 removes one')
-      .addOption(dataDir())
-      .requiredOption('--server-id <id>', 'license server id')
-      .requiredOption('--number <number>', 'license number')
-      .option('--clear-domain', 'remove the domain')
-      .option('--clear-name', 'remove the display name'),
-  )
-    .addOption(json())
-    .action(
-      action(async (o: LicenseFlags) => {
-        const changed = await withVendor(env, o.dataDir, (api) =>
-          api.changeLicense(o.serverId, o.number as string, {
-            name: o.clearName ? null : o.name,
-            startDate: o.start,
-            expiryDate: o.expiry,
-            domain: o.clearDomain ? null : o.domain,
-            maxCheckoutHours: o.maxCheckoutHours,
-            components: o.component,
-          }),
-        );
-        print(o, changed, () => `changed ${licenseLine(changed)}`);
-      }),
-    );
-  license
-    .command('remove')
-    .addOption(dataDir())
-    .requiredOption('--server-id <id>', 'license server id')
-    .requiredOption('--number <number>', 'license number')
-    .addOption(json())
-    .action(
-      action(async (o: LicenseFlags) => {
-        const removed = await withVendor(env, o.dataDir, (api) =>
-          api.removeLicense(o.serverId, o.number as string),
-        );
-        print(o, removed, () => `removed ${removed.removed}`);
-      }),
-    );
-  license
-    .command('list')
-    .addOption(dataDir())
-    .requiredOption('--server-id <id>', 'license server id')
-    .addOption(json())
-    .action(
-      action(async (o: LicenseFlags) => {
-        const licenses = await withVendor(env, o.dataDir, (api) => api.listLicenses(o.serverId));
-        print(o, { licenses }, () => (licenses.length ? licenses.map(licenseLine).join('\n') : '(none)'));
-      }),
-    );
-
   const kit = {
     dataDir,
     json,
     withVendor: <T>(dir: string, fn: (api: VendorApi) => Promise<T>) => withVendor(env, dir, fn),
   };
+  central.addCommand(licenseCommand(kit));
   central.addCommand(tokenCommand(kit));
   central.addCommand(keysCommand(kit));
   central.addCommand(usageCommand(kit));
