@@ -101,6 +101,23 @@ describe('the admin API of a running local server, used with an API token (issue
     });
   });
 
+  it('shows the usage history the Manager charts, over the API and as `server history`', async () => {
+    const api = await body(await admin('/v1/admin/history?days=1'));
+    const cli = await local.run(['history', '--days', '1', '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    for (const doc of [api, cli.json]) {
+      expect(doc.bucket).toBe('hour');
+      const analysis = doc.components.find((c: { component: string }) => c.component === 'Analysis');
+      expect(analysis.points).toHaveLength(24);
+      // The lease the test before took (and the admin released) left its peak.
+      expect(Math.max(...analysis.points.map((p: { peak: number }) => p.peak))).toBe(1);
+    }
+    const table = await local.run(['history', '--days', '1']);
+    expect(table.stdout).toMatch(/Analysis/);
+    const bad = await local.run(['history', '--days', '0', '--json']);
+    expect(bad.json.error.code).toBe('INVALID_INPUT');
+  });
+
   it('stops accepting the token once revoked from the command line', async () => {
     const listed = await local.run(['admin', 'token', 'list', '--json']);
     expect(listed.json.tokens).toEqual([expect.objectContaining({ name: 'ops-script', revokedAt: null })]);

@@ -5,6 +5,7 @@ import { loadServerConfig, type ServerConfig, serverPaths } from './config.ts';
 import { loadServerKeys, loadVendorPublicKeys } from './keys.ts';
 import { LeaseEngine } from './leases/engine.ts';
 import { LeaseStore } from './leases/leaseStore.ts';
+import { UsageHistory } from './leases/usageHistory.ts';
 import { enableGroupCommit, type Flush, type GroupCommit, walFlush } from './store/groupCommit.ts';
 import { openServerDatabase } from './store/open.ts';
 import { ServerStore } from './store/serverStore.ts';
@@ -72,6 +73,7 @@ export async function openLocalServer(
     guard,
     leaseSeconds: config.leaseSeconds,
     shareSeatPerUserComputer: config.shareSeatPerUserComputer,
+    history: new UsageHistory(db),
   });
   return {
     dataDir,

@@ -1,5 +1,5 @@
 import { LeaseholdError } from '@leasehold/protocol';
-import { currentUsers, readComponents } from '@leasehold/server';
+import { currentUsers, parseHistoryDays, readComponents, readHistory } from '@leasehold/server';
 import type { Command } from 'commander';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
@@ -60,6 +60,35 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
             ['user', 'computer', 'components', 'kind', 'since', 'until'],
           ),
         );
+      }),
+    );
+
+  server
+    .command('history')
+    .description('usage over time (M4): most seats in use and denials per component, per hour or day')
+    .option('--days <n>', 'how far back: 1 to 366 days (2 or less: per hour)', '30')
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (o: Json & { days: string }) => {
+        const days = parseHistoryDays(o.days);
+        const history = await withServer(env, o.dataDir, async (s) => readHistory(s, days));
+        print(o, history, () => {
+          const rows = history.components.flatMap((c) =>
+            c.points
+              .filter((p) => p.peak > 0 || p.denials > 0)
+              .map((p) => ({
+                [history.bucket]: p.at,
+                ...c,
+                maxUsers: c.maxUsers,
+                peak: p.peak,
+                denials: p.denials,
+              })),
+          );
+          return rows.length === 0
+            ? `no seats used and no denials from ${history.from} to ${history.to}`
+            : table(rows, [history.bucket, 'licenseNumber', 'component', 'peak', 'maxUsers', 'denials']);
+        });
       }),
     );
 

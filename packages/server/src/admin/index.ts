@@ -1,4 +1,11 @@
 export { AdminStore, type ApiTokenInfo } from './adminStore.ts';
+export {
+  type ComponentHistory,
+  parseHistoryDays,
+  readHistory,
+  type UsageHistoryDocument,
+  usageHistory,
+} from './history.ts';
 export { LOGIN_FAILURES_PER_MINUTE } from './loginLimiter.ts';
 export { adminOpenApi } from './openapi.ts';
 export { generatePassword, hashPassword, verifyPassword } from './password.ts';

@@ -146,6 +146,13 @@ export const adminRoutes: readonly AdminRoute[] = [
   },
   {
     method: 'GET',
+    url: '/v1/admin/history',
+    access: 'read',
+    summary:
+      'usage over time (M4), ?days=1..366 (30): per component, the most seats in use and the denials per hour (2 days or less) or per day',
+  },
+  {
+    method: 'GET',
     url: '/v1/admin/tokens',
     access: 'read',
     summary: 'API tokens (names and dates, never values)',

@@ -2,6 +2,7 @@ import { describeIssues, LeaseholdError, randomToken, systemClock } from '@lease
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AdminStore } from '../admin/adminStore.ts';
+import { parseHistoryDays, readHistory } from '../admin/history.ts';
 import { LoginLimiter } from '../admin/loginLimiter.ts';
 import { adminOpenApi } from '../admin/openapi.ts';
 import { hashPassword, verifyPassword } from '../admin/password.ts';
@@ -205,6 +206,10 @@ export function registerAdminRoutes(
       sinceMs: sinceParam((request.query as { since?: string }).since),
     }),
   }));
+
+  route('GET', '/v1/admin/history', async (request) =>
+    readHistory(server, parseHistoryDays((request.query as { days?: string }).days)),
+  );
 
   route('GET', '/v1/admin/tokens', async () => ({ tokens: store.listTokens() }));
   route('POST', '/v1/admin/tokens', async (request, reply) => {

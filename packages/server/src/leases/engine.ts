@@ -13,6 +13,7 @@ import { chooseLicense, freeSeatsAfterRelease, isActive, withBase } from './choo
 import { domainMatches } from './domain.ts';
 import { assertMayIssue } from './gate.ts';
 import { type LeaseRow, type LeaseStore, leaseFacts } from './leaseStore.ts';
+import type { UsageHistory } from './usageHistory.ts';
 
 export interface LeaseEngineOptions {
   store: ServerStore;
@@ -21,6 +22,8 @@ export interface LeaseEngineOptions {
   leaseSeconds: number;
   /** L5: several instances of one user on one computer share one seat. */
   shareSeatPerUserComputer: boolean;
+  /** M4: peaks and denials per hour; none in tests that do not look at history. */
+  history?: UsageHistory;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: LeaseholdError };
@@ -145,7 +148,14 @@ export class LeaseEngine {
   /** Expires leases whose renewals stopped; the reaper calls this on its interval. */
   expire(): number {
     const nowMs = this.#effectiveNow();
-    return this.#transaction(() => ({ ok: true, value: this.o.leases.expireDue(nowMs).length }));
+    const expired = this.#transaction(() => ({ ok: true, value: this.o.leases.expireDue(nowMs).length }));
+    this.o.history?.sample(nowMs);
+    return expired;
+  }
+
+  /** M4: the usage_history rows of [fromMs, toMs). */
+  history(fromMs: number, toMs: number) {
+    return this.o.history?.read(fromMs, toMs) ?? [];
   }
 
   list(): Lease[] {
@@ -209,6 +219,7 @@ export class LeaseEngine {
         components,
         at: now.getTime(),
       });
+      this.o.history?.notePeaks(now.getTime(), license.number, components);
     }
     // A checkout never outlives its license.
     const licenseEnd = Date.parse(`${license.expiryDate}T23:59:59.999Z`);
@@ -269,6 +280,19 @@ export class LeaseEngine {
       code: error.code,
       detail: error.message,
     });
+    if (this.o.history) {
+      const needed = withBase(request.components);
+      const couldServe = this.#licenses().filter(
+        (l) =>
+          (!request.licenseNumber || l.number === request.licenseNumber) &&
+          needed.every((c) => l.components.some((lc) => lc.name === c)),
+      );
+      this.o.history.noteDenial(
+        now.getTime(),
+        couldServe.map((l) => l.number),
+        request.components,
+      );
+    }
     return { ok: false, error };
   }
 

@@ -118,6 +118,19 @@ const migrations: ReadonlyArray<string> = [
       where license_number = old.license_number and component = old.component;
   end;
   `,
+  `
+  -- Usage history (M4): per hour (epoch ms of its start, on the server's judged clock), license and
+  -- component, the most seats in use and the number of denials. Written by the lease engine at each
+  -- grant and denial and sampled from seat_usage by the reaper, so held seats count in every hour.
+  create table usage_history (
+    hour integer not null,
+    license_number text not null,
+    component text not null,
+    peak integer not null default 0,
+    denials integer not null default 0,
+    primary key (hour, license_number, component)
+  ) strict, without rowid;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {
