@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, daemon, leasehold } from '../support/leasehold.ts';
@@ -126,5 +127,23 @@ describe('the admin API of a running local server, used with an API token (issue
       revoked: 'ops-script',
     });
     expect((await admin('/v1/admin/status')).status).toBe(401);
+  });
+
+  it('sets a new admin password from a file on the server itself; the old one stops working', async () => {
+    const file = join(world.root, 'new-password');
+    writeFileSync(file, 'short\n', { mode: 0o600 });
+    const refused = await local.run(['admin', 'password', '--password-file', file, '--json']);
+    expect(refused.json.error.code).toBe('INVALID_INPUT');
+    writeFileSync(file, 'a new password for root\n', { mode: 0o600 });
+    const changed = await local.run(['admin', 'password', '--password-file', file, '--json']);
+    expect(changed.json).toMatchObject({ user: 'root', changed: true });
+    const login = (password: string) =>
+      fetch(url('/v1/admin/session'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user: 'root', password }),
+      });
+    expect((await login(generatedPassword)).status).toBe(401);
+    expect((await login('a new password for root')).status).toBe(200);
   });
 });

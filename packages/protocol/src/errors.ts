@@ -60,6 +60,21 @@ export const errorCatalogue = {
     message:
       'Too many failed logins from this address in the last minute; wait for the time in the Retry-After header, then try again.',
   },
+  ADMIN_REMOTE_REFUSED: {
+    status: 403,
+    message:
+      'The admin API and the License Server Manager answer this computer only; open them on the license server itself (or through an SSH tunnel), or add your address to adminRemoteAddresses in server.json.',
+  },
+  SERVER_ADMIN_SESSION_REQUIRED: {
+    status: 403,
+    message:
+      'Changing the admin password needs a login to the License Server Manager (a session), not an API token; on the server itself use `leasehold server admin password`.',
+  },
+  SERVER_ADMIN_PASSWORD_WRONG: {
+    status: 403,
+    message:
+      'The current password is wrong; nothing was changed. Tries are limited like logins. If it is lost, set a new one on the server with `leasehold server admin password`.',
+  },
   SERVER_ADMIN_TOKEN_EXISTS: {
     status: 409,
     message:

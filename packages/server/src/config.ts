@@ -66,6 +66,13 @@ export const serverConfigSchema = z
       .describe(
         'allow an http:// centralUrl; the sync envelope still signs and encrypts every message, but the link is visible',
       ),
+    adminRemoteAddresses: z
+      .array(z.string().min(1).max(64))
+      .max(64)
+      .default([])
+      .describe(
+        'addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32) that may reach the admin API and the Manager besides loopback; empty: this computer only',
+      ),
     centralCaFile: z
       .string()
       .min(1)

@@ -1,9 +1,17 @@
-import { AdminStore } from '@leasehold/server';
+import { readFileSync } from 'node:fs';
+import { LeaseholdError } from '@leasehold/protocol';
+import { AdminStore, hashPassword, MIN_NEW_PASSWORD } from '@leasehold/server';
 import type { Command } from 'commander';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
 import { dataDirOption, effectiveNow, type Json, jsonOption, withServer } from './serverContext.ts';
 import { action } from './shared.ts';
+
+function firstLine(source: string | 0, what: string): string {
+  const line = readFileSync(source, 'utf8').split(/\r?\n/)[0] ?? '';
+  if (!line) throw new LeaseholdError('INVALID_INPUT', `${what} held no password`);
+  return line;
+}
 
 /**
  * `server admin token create | list | revoke` (issue 5): API tokens for scripts and the CLI to use
@@ -15,8 +23,49 @@ export function registerAdminCommands(server: Command, env: Environment): void {
   const json = jsonOption;
   const admin = server
     .command('admin')
-    .description('the License Server Manager: API tokens of the admin API')
+    .description('the License Server Manager: its password and the API tokens of the admin API')
     .enablePositionalOptions();
+  admin
+    .command('password')
+    .description(
+      "set the admin account's password on this computer (ends its sessions); reads it from --password-file or standard input, never from the command line",
+    )
+    .option('--user <name>', 'the account (default: the only one)')
+    .option('--password-file <file>', 'a file whose first line is the new password')
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (o: Json & { user?: string; passwordFile?: string }) => {
+        const password = firstLine(
+          o.passwordFile ?? 0,
+          o.passwordFile ? '--password-file' : 'standard input',
+        );
+        if (password.length < MIN_NEW_PASSWORD)
+          throw new LeaseholdError(
+            'INVALID_INPUT',
+            `the password needs at least ${MIN_NEW_PASSWORD} characters`,
+          );
+        const hash = await hashPassword(password);
+        const result = await withServer(env, o.dataDir, async (s) => {
+          const store = new AdminStore(s.store.db);
+          const users = store.userNames();
+          const user = o.user ?? (users.length === 1 ? users[0] : undefined);
+          if (!user || !users.includes(user))
+            throw new LeaseholdError(
+              'INVALID_INPUT',
+              `name the account with --user (${users.join(', ') || 'none'})`,
+            );
+          store.setPassword(user, hash, effectiveNow(s));
+          return { user, changed: true, sessionsEnded: store.endSessionsOf(user) };
+        });
+        print(
+          o,
+          result,
+          () => `password of ${result.user} changed; ${result.sessionsEnded} session(s) ended`,
+        );
+      }),
+    );
+
   const token = admin
     .command('token')
     .description('API tokens (sent as Authorization: Bearer)')

@@ -42,6 +42,12 @@ export class AdminStore {
     this.audit(at, 'admin.user-created', name);
   }
 
+  userNames(): string[] {
+    return (
+      this.db.prepare('select name from admin_users order by name').all() as Array<{ name: string }>
+    ).map((r) => r.name);
+  }
+
   passwordHash(name: string): string | undefined {
     const row = this.db.prepare('select password_hash from admin_users where name = ?').get(name) as
       | { password_hash: string }
@@ -81,6 +87,18 @@ export class AdminStore {
     }
     this.db.prepare('update admin_sessions set last_seen_at = ? where id_hash = ?').run(at.getTime(), idHash);
     return { ...row, idHash, lastSeenAt: at.getTime() };
+  }
+
+  setPassword(name: string, passwordHash: string, at: Date): void {
+    this.db.prepare('update admin_users set password_hash = ? where name = ?').run(passwordHash, name);
+    this.audit(at, 'admin.password-changed', name);
+  }
+
+  /** Ends every session of the user but `keep` (the hash of the one making the change, if any). */
+  endSessionsOf(name: string, keep?: string): number {
+    return this.db
+      .prepare('delete from admin_sessions where user_name = ? and id_hash is not ?')
+      .run(name, keep ?? null).changes;
   }
 
   endSession(idHash: string): void {

@@ -9,7 +9,7 @@ export {
 export { LOGIN_FAILURES_PER_MINUTE } from './loginLimiter.ts';
 export { adminOpenApi } from './openapi.ts';
 export { generatePassword, hashPassword, verifyPassword } from './password.ts';
-export { type Access, type AdminRoute, adminRoutes, authorize } from './policies.ts';
+export { type Access, type AdminRoute, adminRoutes, authorize, MIN_NEW_PASSWORD } from './policies.ts';
 export {
   type ComponentUsage,
   type CurrentUser,

@@ -4,6 +4,8 @@
  * memory: a restart forgives, which costs a guesser a restart of someone else's server.
  */
 export const LOGIN_FAILURES_PER_MINUTE = 5;
+/** Per account, from any address: loose enough that a stranger cannot lock the administrator out for long. */
+export const ACCOUNT_FAILURES_PER_MINUTE = 20;
 const WINDOW_MS = 60_000;
 // Bounds memory under a flood from many addresses: the oldest entries go first.
 const MAX_ADDRESSES = 10_000;

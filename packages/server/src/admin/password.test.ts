@@ -22,7 +22,7 @@ describe('admin password hashing (scrypt)', () => {
 
   it('uses the default cost when none is given, and verifies it', async () => {
     const stored = await hashPassword('default cost pw');
-    expect(stored.startsWith('scrypt$32768$8$1$')).toBe(true);
+    expect(stored.startsWith('scrypt$32768$8$3$')).toBe(true);
     expect(await verifyPassword('default cost pw', stored)).toBe(true);
   });
 

@@ -2,7 +2,7 @@ import { LeaseholdError } from '@leasehold/protocol';
 import { z } from 'zod';
 import { AUTO_SYNC_MODES } from '../sync/schedule.ts';
 import type { AdminSession, AdminStore } from './adminStore.ts';
-import { csrfMatches, readBearer, readCookie } from './sessions.ts';
+import { csrfMatches, readBearer, readSessionCookie } from './sessions.ts';
 
 /**
  * Authorization as a table: every admin route with what it needs. `read` needs a session or an API
@@ -18,6 +18,8 @@ export interface AdminRoute {
   access: Access;
   summary: string;
   body?: z.ZodType;
+  /** Only a logged-in administrator, never an API token (a token must not take over the account). */
+  sessionOnly?: true;
 }
 
 export const loginBody = z.strictObject({
@@ -37,6 +39,11 @@ export const proxyBody = z.strictObject({
   password: z.string().min(1).max(1024).optional(),
 });
 export const tokenBody = z.strictObject({ name: z.string().min(1).max(64) });
+export const MIN_NEW_PASSWORD = 12;
+export const passwordBody = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: z.string().min(MIN_NEW_PASSWORD).max(1024).describe(`at least ${MIN_NEW_PASSWORD} characters`),
+});
 
 export const adminRoutes: readonly AdminRoute[] = [
   { method: 'GET', url: '/v1/admin/openapi.json', access: 'public', summary: 'this API as OpenAPI 3.1' },
@@ -54,6 +61,14 @@ export const adminRoutes: readonly AdminRoute[] = [
     summary: 'who is logged in (and the CSRF token of a session)',
   },
   { method: 'DELETE', url: '/v1/admin/session', access: 'write', summary: 'log out' },
+  {
+    method: 'PUT',
+    url: '/v1/admin/password',
+    access: 'write',
+    summary: "change the logged-in admin's password (a session only, not a token); ends the other sessions",
+    body: passwordBody,
+    sessionOnly: true,
+  },
   {
     method: 'GET',
     url: '/v1/admin/status',
@@ -200,7 +215,7 @@ export function authorize(
     if (!name) throw new LeaseholdError('SERVER_ADMIN_AUTH_REQUIRED', 'the API token is unknown or revoked');
     return { kind: 'token', name };
   }
-  const sessionId = readCookie(credentials.cookie);
+  const sessionId = readSessionCookie(credentials.cookie);
   if (!sessionId)
     throw new LeaseholdError('SERVER_ADMIN_AUTH_REQUIRED', 'no session cookie and no API token');
   const session = store.useSession(sessionId, now);

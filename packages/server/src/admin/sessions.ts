@@ -27,19 +27,33 @@ export function csrfMatches(sessionToken: string, header: string | string[] | un
   return typeof header === 'string' && header.length > 0 && sameSecret(sessionToken, header);
 }
 
+/** Over TLS the cookie is `__Host-` prefixed: Secure, Path=/, no Domain, so no other host or plain page can plant it. */
+export const SECURE_SESSION_COOKIE = `__Host-${SESSION_COOKIE}`;
+
 /**
- * The cookie is HttpOnly (no script reads it), SameSite=Strict (no cross-site request carries it),
- * scoped to the admin API, and Secure whenever the app speaks TLS.
+ * The cookie is HttpOnly (no script reads it) and SameSite=Strict (no cross-site request carries
+ * it). Over TLS it is `__Host-leasehold_session`, Secure, Path=/ (the prefix demands both); on plain
+ * HTTP, where Secure cookies are not kept, it is `leasehold_session` scoped to the admin API.
  */
 export function sessionCookie(value: string, options: { secure: boolean; maxAgeSeconds: number }): string {
   return [
-    `${SESSION_COOKIE}=${value}`,
-    'Path=/v1/admin',
+    `${options.secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE}=${value}`,
+    options.secure ? 'Path=/' : 'Path=/v1/admin',
     'HttpOnly',
     'SameSite=Strict',
     `Max-Age=${options.maxAgeSeconds}`,
     ...(options.secure ? ['Secure'] : []),
   ].join('; ');
+}
+
+/** The cookie that ends the session in the browser. */
+export function clearedSessionCookie(options: { secure: boolean }): string {
+  return sessionCookie('', { ...options, maxAgeSeconds: 0 });
+}
+
+/** The session id a request carries: the `__Host-` cookie first. */
+export function readSessionCookie(header: string | undefined): string | undefined {
+  return readCookie(header, SECURE_SESSION_COOKIE) ?? readCookie(header, SESSION_COOKIE);
 }
 
 export function readCookie(header: string | undefined, name: string = SESSION_COOKIE): string | undefined {

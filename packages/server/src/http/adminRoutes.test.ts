@@ -71,15 +71,15 @@ describe('admin API of the local server', () => {
 
   it('refuses a wrong password, and after 5 failures a minute answers 429 with Retry-After', async () => {
     for (let i = 0; i < 5; i++) {
-      const wrong = await login('wrong password', '10.9.9.9');
+      const wrong = await login('wrong password', '127.9.9.9');
       expect(wrong.statusCode).toBe(401);
       expect(wrong.json().error.code).toBe('SERVER_ADMIN_LOGIN_FAILED');
     }
-    const limited = await login(PASSWORD, '10.9.9.9');
+    const limited = await login(PASSWORD, '127.9.9.9');
     expect(limited.statusCode).toBe(429);
     expect(limited.json().error.code).toBe('SERVER_ADMIN_LOGIN_LIMITED');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    expect((await login(PASSWORD, '10.9.9.10')).statusCode).toBe(200);
+    expect((await login(PASSWORD, '127.9.9.10')).statusCode).toBe(200);
     const unknownUser = await app.inject({
       method: 'POST',
       url: '/v1/admin/session',

@@ -3,21 +3,28 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AdminStore } from '../admin/adminStore.ts';
 import { parseHistoryDays, readHistory } from '../admin/history.ts';
-import { LoginLimiter } from '../admin/loginLimiter.ts';
+import { ACCOUNT_FAILURES_PER_MINUTE, LoginLimiter } from '../admin/loginLimiter.ts';
 import { adminOpenApi } from '../admin/openapi.ts';
-import { hashPassword, verifyPassword } from '../admin/password.ts';
+import { hashPassword, hashSecret, verifyPassword } from '../admin/password.ts';
 import {
   type AdminRoute,
   authorize,
   autoSyncBody,
   loginBody,
   type Principal,
+  passwordBody,
   policyFor,
   proxyBody,
   responseFileBody,
   tokenBody,
 } from '../admin/policies.ts';
-import { SESSION_COOKIE, SESSION_IDLE_MS, sessionCookie, sessionExpiresAt } from '../admin/sessions.ts';
+import {
+  clearedSessionCookie,
+  readSessionCookie,
+  SESSION_IDLE_MS,
+  sessionCookie,
+  sessionExpiresAt,
+} from '../admin/sessions.ts';
 import { currentUsers, readComponents } from '../admin/usage.ts';
 import { diagnoseLocalServer } from '../diagnose/index.ts';
 import type { LocalServer } from '../localServer.ts';
@@ -54,7 +61,8 @@ export function registerAdminRoutes(
   options: { secure: boolean },
 ): void {
   const store = new AdminStore(server.store.db);
-  const limiter = new LoginLimiter();
+  const addressLimiter = new LoginLimiter();
+  const accountLimiter = new LoginLimiter(ACCOUNT_FAILURES_PER_MINUTE);
   const now = () => {
     const judgement = server.guard.judge();
     return judgement.ok ? judgement.now : judgement.highWater;
@@ -82,6 +90,8 @@ export function registerAdminRoutes(
           store,
           now(),
         );
+        if (policy.sessionOnly && principal?.kind !== 'session')
+          throw new LeaseholdError('SERVER_ADMIN_SESSION_REQUIRED');
         if (principal) principals.set(request, principal);
         reply.header('cache-control', 'no-store');
       },
@@ -91,23 +101,41 @@ export function registerAdminRoutes(
 
   route('GET', '/v1/admin/openapi.json', async () => adminOpenApi());
 
-  route('POST', '/v1/admin/session', async (request, reply) => {
-    const { user, password } = parse(loginBody, request);
-    const at = now();
-    const wait = limiter.retryAfterSeconds(request.ip, at.getTime());
-    if (wait !== undefined) {
-      reply.header('retry-after', String(wait));
-      throw new LeaseholdError('SERVER_ADMIN_LOGIN_LIMITED', `${request.ip}: wait ${wait} s`);
-    }
+  // Tries are limited per address and, more loosely (so that no one can lock the admin out), per account.
+  const limited = (reply: FastifyReply, user: string, at: Date, ip: string) => {
+    const wait = Math.max(
+      addressLimiter.retryAfterSeconds(ip, at.getTime()) ?? 0,
+      accountLimiter.retryAfterSeconds(user, at.getTime()) ?? 0,
+    );
+    if (wait === 0) return;
+    reply.header('retry-after', String(wait));
+    throw new LeaseholdError('SERVER_ADMIN_LOGIN_LIMITED', `${user} from ${ip}: wait ${wait} s`);
+  };
+  const checkPassword = async (user: string, password: string, at: Date, ip: string) => {
     const stored = store.passwordHash(user);
     decoy ??= hashPassword(randomToken(16));
     const ok = await verifyPassword(password, stored ?? (await decoy));
-    if (!stored || !ok) {
-      limiter.fail(request.ip, at.getTime());
+    if (stored && ok) {
+      addressLimiter.succeed(ip);
+      accountLimiter.succeed(user);
+      return true;
+    }
+    addressLimiter.fail(ip, at.getTime());
+    accountLimiter.fail(user, at.getTime());
+    return false;
+  };
+
+  route('POST', '/v1/admin/session', async (request, reply) => {
+    const { user, password } = parse(loginBody, request);
+    const at = now();
+    limited(reply, user, at, request.ip);
+    if (!(await checkPassword(user, password, at, request.ip))) {
       store.audit(at, 'admin.login-failed', `${user} from ${request.ip}`);
       throw new LeaseholdError('SERVER_ADMIN_LOGIN_FAILED');
     }
-    limiter.succeed(request.ip);
+    // A session id a browser brought to the login is never kept: the login always issues a new one.
+    const presented = readSessionCookie(request.headers.cookie);
+    if (presented) store.endSession(hashSecret(presented));
     const created = store.createSession(user, at);
     store.audit(at, 'admin.login', `${user} from ${request.ip}`);
     reply.header(
@@ -134,8 +162,23 @@ export function registerAdminRoutes(
     if (who?.kind !== 'session') return { loggedOut: false };
     store.endSession(who.session.idHash);
     store.audit(now(), 'admin.logout', who.user);
-    reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/v1/admin; HttpOnly; SameSite=Strict; Max-Age=0`);
+    reply.header('set-cookie', clearedSessionCookie({ secure: options.secure }));
     return { loggedOut: true };
+  });
+  route('PUT', '/v1/admin/password', async (request, reply, principal) => {
+    if (principal?.kind !== 'session') throw new LeaseholdError('SERVER_ADMIN_SESSION_REQUIRED');
+    const { currentPassword, newPassword } = parse(passwordBody, request);
+    const at = now();
+    limited(reply, principal.user, at, request.ip);
+    if (!(await checkPassword(principal.user, currentPassword, at, request.ip))) {
+      store.audit(at, 'admin.password-change-failed', `${principal.user} from ${request.ip}`);
+      throw new LeaseholdError('SERVER_ADMIN_PASSWORD_WRONG');
+    }
+    if (newPassword === currentPassword)
+      throw new LeaseholdError('INVALID_INPUT', 'the new password must differ from the current one');
+    store.setPassword(principal.user, await hashPassword(newPassword), at);
+    store.endSessionsOf(principal.user, principal.session.idHash);
+    return { changed: true };
   });
 
   route('GET', '/v1/admin/status', async () => readStatus(server));

@@ -1,6 +1,7 @@
 import { installErrorHandling } from '@leasehold/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { LocalServer } from '../localServer.ts';
+import { registerAdminGate } from './adminGate.ts';
 import { registerAdminRoutes } from './adminRoutes.ts';
 import { registerDurableAnswers } from './durableAnswers.ts';
 import { registerLeaseRoutes } from './leaseRoutes.ts';
@@ -27,6 +28,7 @@ export function buildServerApp(server: LocalServer, options: ServerAppOptions = 
   installErrorHandling(app);
   registerSecurityHeaders(app, { tls: Boolean(options.https) });
   registerDurableAnswers(app, server);
+  registerAdminGate(app, server.config.adminRemoteAddresses);
   app.get('/healthz', async () => ({ ok: true }));
   registerLeaseRoutes(app, server);
   registerAdminRoutes(app, server, { secure: Boolean(options.https) });

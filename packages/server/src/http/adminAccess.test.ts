@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminStore } from '../admin/adminStore.ts';
+import { hashPassword } from '../admin/password.ts';
+import { readSessionCookie, sessionCookie } from '../admin/sessions.ts';
+import type { LocalServer } from '../localServer.ts';
+import { syncedLocalServer } from '../test-support/localServer.ts';
+import { license } from '../test-support/syncedServer.ts';
+import { adminAllowList } from './adminGate.ts';
+import { buildServerApp } from './app.ts';
+
+const CAD = license({ components: [{ name: 'Base', seats: 2 }] });
+const FAST = { N: 1024, r: 8, p: 1 };
+const OLD = 'correct horse battery';
+const NEW = 'a much longer new password';
+
+describe('the admin surfaces answer loopback only, unless adminRemoteAddresses allows more', () => {
+  let server: LocalServer;
+  const app = (remote: string[] = []) =>
+    buildServerApp({ ...server, config: { ...server.config, adminRemoteAddresses: remote } });
+
+  beforeAll(async () => {
+    ({ server } = await syncedLocalServer([CAD]));
+  });
+  afterAll(() => server.close());
+
+  it('refuses a remote caller on /v1/admin, /manager and /docs, but not on the client API', async () => {
+    const local = app();
+    for (const url of ['/v1/admin/status', '/v1/admin/openapi.json', '/manager/', '/docs']) {
+      const remote = await local.inject({ method: 'GET', url, remoteAddress: '192.0.2.7' });
+      expect(remote.statusCode, url).toBe(403);
+      expect(remote.json().error.code).toBe('ADMIN_REMOTE_REFUSED');
+      const mapped = await local.inject({ method: 'GET', url, remoteAddress: '::ffff:192.0.2.7' });
+      expect(mapped.json().error?.code, url).toBe('ADMIN_REMOTE_REFUSED');
+    }
+    for (const loopback of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
+      const answer = await local.inject({ method: 'GET', url: '/v1/admin/status', remoteAddress: loopback });
+      expect(answer.statusCode, loopback).toBe(401); // reached the API: it wants credentials
+    }
+    const lease = await local.inject({
+      method: 'POST',
+      url: '/v1/leases',
+      remoteAddress: '192.0.2.7',
+      payload: { components: ['Base'], user: 'ann', computer: 'ws-1' },
+    });
+    expect(lease.statusCode).toBe(201);
+    await local.close();
+  });
+
+  it('lets the listed addresses and ranges in', async () => {
+    const opened = app(['192.0.2.0/24', '2001:db8::5']);
+    expect((await opened.inject({ url: '/v1/admin/status', remoteAddress: '192.0.2.200' })).statusCode).toBe(
+      401,
+    );
+    expect((await opened.inject({ url: '/v1/admin/status', remoteAddress: '2001:db8::5' })).statusCode).toBe(
+      401,
+    );
+    expect((await opened.inject({ url: '/v1/admin/status', remoteAddress: '198.51.100.1' })).statusCode).toBe(
+      403,
+    );
+    await opened.close();
+  });
+
+  it('refuses a malformed setting with CONFIG_INVALID', () => {
+    for (const bad of ['10.0.0.0/33', 'example.com', '10.0.0.1/8/1', '::1/129', '10.0.0.0/x'])
+      expect(() => adminAllowList([bad]), bad).toThrow(/CONFIG_INVALID|not an address/);
+  });
+});
+
+describe('session cookie', () => {
+  it('is __Host- prefixed, Secure and Path=/ over TLS; scoped to /v1/admin on plain HTTP', () => {
+    expect(sessionCookie('abc', { secure: true, maxAgeSeconds: 60 })).toBe(
+      '__Host-leasehold_session=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=60; Secure',
+    );
+    expect(sessionCookie('abc', { secure: false, maxAgeSeconds: 60 })).toBe(
+      'leasehold_session=abc; Path=/v1/admin; HttpOnly; SameSite=Strict; Max-Age=60',
+    );
+    expect(readSessionCookie('x=1; __Host-leasehold_session=s1')).toBe('s1');
+    expect(readSessionCookie('leasehold_session=s2')).toBe('s2');
+  });
+});
+
+describe('PUT /v1/admin/password', () => {
+  let server: LocalServer;
+  let app: ReturnType<typeof buildServerApp>;
+  let token: string;
+  const login = async (password: string, cookie?: string) => {
+    const answer = await app.inject({
+      method: 'POST',
+      url: '/v1/admin/session',
+      payload: { user: 'root', password },
+      ...(cookie ? { headers: { cookie } } : {}),
+    });
+    if (answer.statusCode !== 200) return { status: answer.statusCode, code: answer.json().error.code };
+    return {
+      status: 200,
+      cookie: (answer.headers['set-cookie'] as string).split(';')[0] as string,
+      csrf: answer.json().csrfToken as string,
+    };
+  };
+  const change = (session: { cookie?: string; csrf?: string }, payload: object, csrf = session.csrf) =>
+    app.inject({
+      method: 'PUT',
+      url: '/v1/admin/password',
+      headers: { cookie: session.cookie as string, ...(csrf ? { 'x-csrf-token': csrf } : {}) },
+      payload,
+    });
+  const status = (cookie: string | undefined) =>
+    app.inject({ url: '/v1/admin/status', headers: { cookie: cookie as string } });
+
+  beforeAll(async () => {
+    ({ server } = await syncedLocalServer([CAD]));
+    app = buildServerApp(server);
+    const store = new AdminStore(server.store.db);
+    const at = new Date('2027-03-01T09:00:00Z');
+    store.createUser('root', await hashPassword(OLD, FAST), at);
+    token = store.createToken('ops', at).token;
+  });
+  afterAll(async () => {
+    await app.close();
+    server.close();
+  });
+
+  it('issues a new session id at every login and ends the one the browser brought', async () => {
+    const first = await login(OLD);
+    const second = await login(OLD, first.cookie);
+    expect(second.cookie).not.toBe(first.cookie);
+    expect((await status(first.cookie)).statusCode).toBe(401);
+    expect((await status(second.cookie)).statusCode).toBe(200);
+  });
+
+  it('refuses, changing nothing: a token, no CSRF header, a wrong current password, a short or same new one', async () => {
+    const viaToken = await app.inject({
+      method: 'PUT',
+      url: '/v1/admin/password',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { currentPassword: OLD, newPassword: NEW },
+    });
+    expect(viaToken.json().error.code).toBe('SERVER_ADMIN_SESSION_REQUIRED');
+    const session = await login(OLD);
+    expect((await change(session, { currentPassword: OLD, newPassword: NEW }, '')).json().error.code).toBe(
+      'SERVER_ADMIN_CSRF_FAILED',
+    );
+    const wrong = await change(session, { currentPassword: 'not it at all', newPassword: NEW });
+    expect([wrong.statusCode, wrong.json().error.code]).toEqual([403, 'SERVER_ADMIN_PASSWORD_WRONG']);
+    expect((await change(session, { currentPassword: OLD, newPassword: 'short' })).json().error.code).toBe(
+      'INVALID_INPUT',
+    );
+    expect((await change(session, { currentPassword: OLD, newPassword: OLD })).json().error.code).toBe(
+      'INVALID_INPUT',
+    );
+    expect((await login(OLD)).status).toBe(200);
+  });
+
+  it('changes it, keeps this session, ends the others, and the old password stops working', async () => {
+    const mine = await login(OLD);
+    const other = await login(OLD);
+    const changed = await change(mine, { currentPassword: OLD, newPassword: NEW });
+    expect(changed.json()).toEqual({ changed: true });
+    expect((await status(mine.cookie)).statusCode).toBe(200);
+    expect((await status(other.cookie)).statusCode).toBe(401);
+    expect((await login(OLD)).code).toBe('SERVER_ADMIN_LOGIN_FAILED');
+    expect((await login(NEW)).status).toBe(200);
+    const audit = server.leases.audit({ action: 'admin.password-changed' });
+    expect(audit).toHaveLength(1);
+  });
+});
