@@ -82,9 +82,14 @@ describe('vendor key rotation: announce, learn, retire (S8)', () => {
       expect.arrayContaining([firstKid, secondKid]),
     );
 
+    // `early` is bound and has not synced since: it may not know the new key yet.
+    const before = await world.vendor(['keys', 'list', '--json']);
+    expect(before.json.notSyncedSinceRotation.count).toBe(1);
+
     const sync = await early.sync();
     expect(sync.code, sync.stderr).toBe(0);
     expect(sync.json.learnedVendorKeyId).toBe(secondKid);
+    expect((await world.vendor(['keys', 'list', '--json'])).json.notSyncedSinceRotation.count).toBe(0);
     expect(trustedKids(early)).toEqual([firstKid, secondKid].sort());
     const file = join(early.dataDir, 'vendor-public-keys.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);

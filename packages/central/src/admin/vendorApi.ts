@@ -127,8 +127,7 @@ export function httpVendorApi(baseUrl: string, token: string, options: { ca?: st
       const query = new URLSearchParams(Object.entries(range).filter(([, v]) => v !== undefined));
       return call('GET', `${id(value)}/usage${query.size ? `?${query}` : ''}`);
     },
-    listVendorKeys: async () =>
-      (await call<{ keys: Result<typeof listVendorKeys> }>('GET', '/v1/admin/vendor-keys')).keys,
+    listVendorKeys: () => call('GET', '/v1/admin/vendor-keys'),
     rotateVendorKey: () => call('POST', '/v1/admin/vendor-keys/rotate', {}),
     retireVendorKey: (kid) => call('POST', `/v1/admin/vendor-keys/${encodeURIComponent(kid)}/retire`, {}),
     respondToRequestFile: async (file) => {

@@ -12,8 +12,43 @@ export interface KeyringLocation {
   privateKeysText?: string;
 }
 
-export async function listVendorKeys(_ctx: AdminContext, at: KeyringLocation) {
-  return presentKeyring(await loadVendorKeyring(at.dataDir, at.privateKeysText));
+/**
+ * The keys, and the bound ids that have not synced since the active key was made: those may not
+ * know it yet, and would refuse every response once the key that announces it is retired (step 2
+ * of docs/key-rotation.md: wait for this to reach zero, or for the ids you accept to re-install).
+ */
+export async function listVendorKeys(ctx: AdminContext, at: KeyringLocation) {
+  const ring = await loadVendorKeyring(at.dataDir, at.privateKeysText);
+  const since = ring.active.createdAt;
+  const behind = since
+    ? ctx.db
+        .selectFrom('bindings as b')
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('sync_log as g')
+                .select('g.id')
+                .whereRef('g.license_server_id', '=', 'b.license_server_id')
+                .where('g.outcome', '=', 'ok')
+                .where('g.at', '>=', new Date(since)),
+            ),
+          ),
+        )
+    : undefined;
+  const [count, first] = behind
+    ? await Promise.all([
+        behind.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+        behind.select('b.license_server_id').orderBy('b.license_server_id').limit(100).execute(),
+      ])
+    : [{ n: 0 }, []];
+  return {
+    keys: presentKeyring(ring),
+    /** Bound ids with no answered sync since the active key was made (the first 100 named). */
+    notSyncedSinceRotation: {
+      count: Number(count.n),
+      licenseServerIds: first.map((r) => r.license_server_id),
+    },
+  };
 }
 
 function writable(at: KeyringLocation): void {

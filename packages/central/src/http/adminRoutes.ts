@@ -121,7 +121,7 @@ export function registerAdminRoutes(
     admin.post<{ Params: Params }>('/v1/admin/tokens/:name/revoke', async (req) =>
       revokeAdminToken(as(req), req.params.name),
     );
-    admin.get('/v1/admin/vendor-keys', async (req) => ({ keys: await listVendorKeys(as(req), keys()) }));
+    admin.get('/v1/admin/vendor-keys', async (req) => listVendorKeys(as(req), keys()));
     admin.post('/v1/admin/vendor-keys/rotate', async (req) => rotateVendorKey(as(req), keys()));
     admin.post<{ Params: Params }>('/v1/admin/vendor-keys/:kid/retire', async (req) =>
       retireVendorKey(as(req), keys(), req.params.kid),

@@ -18,8 +18,19 @@ export function keysCommand(kit: VendorCommandKit): Command {
     .addOption(kit.json())
     .action(
       action(async (o: Json) => {
-        const list = await kit.withVendor(o.dataDir, (api) => api.listVendorKeys());
-        print(o, { keys: list }, () => table(list, ['kid', 'status', 'createdAt', 'rotatedAt', 'retiredAt']));
+        const listed = await kit.withVendor(o.dataDir, (api) => api.listVendorKeys());
+        const behind = listed.notSyncedSinceRotation;
+        print(o, listed, () =>
+          [
+            table(listed.keys, ['kid', 'status', 'createdAt', 'rotatedAt', 'retiredAt']),
+            ...(behind.count
+              ? [
+                  `${behind.count} bound id(s) have not synced since the active key was made; they learn it at their next sync,`,
+                  `  and refuse every response if the keys announcing it are retired first: ${behind.licenseServerIds.join(' ')}`,
+                ]
+              : []),
+          ].join('\n'),
+        );
       }),
     );
   keys
