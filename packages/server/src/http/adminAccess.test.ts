@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminStore } from '../admin/adminStore.ts';
 import { hashPassword } from '../admin/password.ts';
+import { adminRoutes } from '../admin/policies.ts';
 import { readSessionCookie, sessionCookie } from '../admin/sessions.ts';
 import type { LocalServer } from '../localServer.ts';
 import { syncedLocalServer } from '../test-support/localServer.ts';
@@ -162,5 +163,24 @@ describe('PUT /v1/admin/password', () => {
     expect((await login(NEW)).status).toBe(200);
     const audit = server.leases.audit({ action: 'admin.password-changed' });
     expect(audit).toHaveLength(1);
+  });
+});
+
+describe('GET /docs', () => {
+  it('lists every admin route for people, with no script or inline style, under the strict CSP', async () => {
+    const { server } = await syncedLocalServer([CAD]);
+    const app = buildServerApp(server);
+    try {
+      const page = await app.inject({ url: '/docs' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toMatch(/^text\/html/);
+      expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+      for (const r of adminRoutes) expect(page.body, r.url).toContain(`<code>${r.url}</code>`);
+      expect(page.body).toContain('<code>newPassword</code>');
+      expect(page.body).not.toMatch(/<script|style=|<style/i);
+    } finally {
+      await app.close();
+      server.close();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { describeIssues, LeaseholdError, randomToken, systemClock } from '@lease
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AdminStore } from '../admin/adminStore.ts';
+import { adminDocsPage } from '../admin/docsPage.ts';
 import { parseHistoryDays, readHistory } from '../admin/history.ts';
 import { ACCOUNT_FAILURES_PER_MINUTE, LoginLimiter } from '../admin/loginLimiter.ts';
 import { adminOpenApi } from '../admin/openapi.ts';
@@ -100,6 +101,9 @@ export function registerAdminRoutes(
   };
 
   route('GET', '/v1/admin/openapi.json', async () => adminOpenApi());
+  // Outside /v1/admin (it is a page, not the API) and public, like the OpenAPI document.
+  const docs = adminDocsPage();
+  app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docs));
 
   // Tries are limited per address and, more loosely (so that no one can lock the admin out), per account.
   const limited = (reply: FastifyReply, user: string, at: Date, ip: string) => {
