@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
 import { type Daemon, daemon, leasehold } from '../support/leasehold.ts';
 import { LocalServerHandle, World } from '../support/world.ts';
 
+// The page answers within a second when idle; a busy test machine (scrypt, two cores) needs longer.
+vi.setConfig({ expect: { poll: { timeout: 15_000, interval: 100 } } });
 const DIST_INDEX = fileURLToPath(new URL('../../packages/manager/dist/index.html', import.meta.url));
 const WORKERS = 8;
 const LOAD_MS = 8_000;
@@ -182,5 +184,24 @@ describe('the Manager main view under a load of clients activating and releasing
     const final = await readPage(page);
     expectConsistent(final);
     expect(final.users.map((u) => u.user).sort()).toEqual(['ann', 'bob', 'cat']);
+
+    // The History chart counted every refusal, each on the component it asked for (M4).
+    await page.getByRole('navigation').getByRole('link', { name: 'Usage history' }).click();
+    await page.getByLabel('Period').selectOption('1');
+    const summaries = page.locator('figure.chart .chart-summary');
+    await expect
+      .poll(async () => (await summaries.allTextContents()).join(' '))
+      .toMatch(/over 24 hours.*over 24 hours/);
+    const charts = (await summaries.allTextContents()).map((text) => ({
+      peak: Number(/highest use (\d+) of (\d+)/.exec(text)?.[1]),
+      max: Number(/highest use (\d+) of (\d+)/.exec(text)?.[2]),
+      denials: Number(/(\d+) denied request/.exec(text)?.[1]),
+    }));
+    expect(charts.map((c) => c.max)).toEqual([6, 3]);
+    for (const chart of charts) {
+      expect(chart.peak).toBeGreaterThan(0);
+      expect(chart.peak).toBeLessThanOrEqual(chart.max);
+    }
+    expect(charts.reduce((sum, c) => sum + c.denials, 0)).toBe(refused);
   });
 });

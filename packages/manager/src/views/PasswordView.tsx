@@ -4,7 +4,7 @@ import { ErrorBanner, SuccessBanner } from '../Banner.tsx';
 import { PageHeading } from '../PageHeading.tsx';
 import { useAction } from '../useAsync.ts';
 
-const MIN_LENGTH = 10;
+const MIN_LENGTH = 12;
 
 /** Account → Change password. The server ends every other session of the account. */
 export function PasswordView() {
