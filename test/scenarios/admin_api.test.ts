@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, daemon, leasehold } from '../support/leasehold.ts';
 import { LocalServerHandle, World } from '../support/world.ts';
@@ -145,5 +146,22 @@ describe('the admin API of a running local server, used with an API token (issue
       });
     expect((await login(generatedPassword)).status).toBe(401);
     expect((await login('a new password for root')).status).toBe(200);
+  });
+
+  it('`server audit verify` passes on the real log, and names the entry someone edited behind its back', async () => {
+    const intact = await local.run(['audit', 'verify', '--json']);
+    expect(intact.code, intact.stderr).toBe(0);
+    expect(intact.json.ok).toBe(true);
+    const db = new Database(join(local.dataDir, 'server.db'));
+    try {
+      db.exec('drop trigger audit_append_only_update');
+      db.prepare("update audit_log set user_name = 'mallory' where id = 2").run();
+    } finally {
+      db.close();
+    }
+    const broken = await local.run(['audit', 'verify', '--json']);
+    expect(broken.code).not.toBe(0);
+    expect(broken.json.error.code).toBe('AUDIT_CHAIN_BROKEN');
+    expect(broken.json.error.message).toContain('entry 2');
   });
 });

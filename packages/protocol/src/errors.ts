@@ -60,6 +60,11 @@ export const errorCatalogue = {
     message:
       'Too many failed logins from this address in the last minute; wait for the time in the Retry-After header, then try again.',
   },
+  AUDIT_CHAIN_BROKEN: {
+    status: 409,
+    message:
+      'The audit log was changed outside Leasehold: the named entry, or the one before it, was edited or deleted. Keep the data folder as it is for investigation and compare it with a backup.',
+  },
   ADMIN_REMOTE_REFUSED: {
     status: 403,
     message:

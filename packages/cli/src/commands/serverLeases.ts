@@ -1,5 +1,11 @@
 import { LeaseholdError } from '@leasehold/protocol';
-import { currentUsers, parseHistoryDays, readComponents, readHistory } from '@leasehold/server';
+import {
+  currentUsers,
+  parseHistoryDays,
+  readComponents,
+  readHistory,
+  verifyAuditChain,
+} from '@leasehold/server';
 import type { Command } from 'commander';
 import type { Environment } from '../environment.ts';
 import { print, table } from '../output.ts';
@@ -107,7 +113,7 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
       }),
     );
 
-  server
+  const audit = server
     .command('audit')
     .description('the audit log as JSON lines: grants, renewals, releases, expiries, denials (L7)')
     .addOption(dataDir())
@@ -122,6 +128,24 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
           s.leases.audit({ ...(o.action ? { action: o.action } : {}), sinceMs: since }),
         );
         for (const entry of entries) process.stdout.write(`${JSON.stringify(entry)}\n`);
+      }),
+    );
+
+  audit
+    .command('verify')
+    .description("check the audit log's hash chain: exits non-zero naming the first edited or deleted entry")
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (o: Json) => {
+        const verdict = await withServer(env, o.dataDir, async (s) => verifyAuditChain(s.store.db));
+        if (!verdict.ok)
+          throw new LeaseholdError('AUDIT_CHAIN_BROKEN', `entry ${verdict.brokenAt}: ${verdict.reason}`);
+        print(
+          o,
+          verdict,
+          () => `audit log intact: ${verdict.entries} entries, chain ends ${verdict.lastHash ?? '(empty)'}`,
+        );
       }),
     );
 }

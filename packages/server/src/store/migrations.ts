@@ -1,7 +1,10 @@
 import type Database from 'better-sqlite3';
+import { auditHash, type ChainedRow } from './auditChain.ts';
+
+type Migration = string | ((db: Database.Database) => void);
 
 /** Numbered migrations of the local server's SQLite database (`PRAGMA user_version` holds the last). */
-const migrations: ReadonlyArray<string> = [
+const migrations: ReadonlyArray<Migration> = [
   `
   create table meta (key text primary key, value text not null) strict;
   create table allocations (
@@ -131,13 +134,45 @@ const migrations: ReadonlyArray<string> = [
     primary key (hour, license_number, component)
   ) strict, without rowid;
   `,
+  `
+  -- Audit integrity (issue 8): each entry carries SHA-256(previous hash, its own fields), filled by
+  -- a trigger so that every writer chains alike; entries cannot be changed or deleted through SQL
+  -- (someone who drops the triggers is caught by \`leasehold server audit verify\`). Ids are never
+  -- reused (autoincrement semantics via the chain's gap check).
+  alter table audit_log add column hash text;
+  create trigger audit_chain after insert on audit_log begin
+    update audit_log set hash = leasehold_audit_hash(
+      coalesce((select hash from audit_log where id < new.id order by id desc limit 1), ''),
+      new.id, new.at, new.action, new.lease_id, new.license_number, new.user_name, new.computer,
+      new.code, new.detail)
+    where id = new.id;
+  end;
+  create trigger audit_append_only_update before update on audit_log when old.hash is not null begin
+    select raise(abort, 'audit_log is append-only');
+  end;
+  create trigger audit_append_only_delete before delete on audit_log begin
+    select raise(abort, 'audit_log is append-only');
+  end;
+  `,
+  // Chains the entries written before migration 6, oldest first (the update trigger lets a null hash be set).
+  (db: Database.Database) => {
+    let previous = '';
+    const set = db.prepare('update audit_log set hash = ? where id = ?');
+    const rows = db.prepare('select * from audit_log order by id').all() as Array<Omit<ChainedRow, 'hash'>>;
+    for (const row of rows) {
+      previous = auditHash(previous, row);
+      set.run(previous, row.id);
+    }
+  },
 ];
 
 export function migrate(db: Database.Database): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
-      db.exec(migrations[v] as string);
+      const step = migrations[v] as Migration;
+      if (typeof step === 'string') db.exec(step);
+      else step(db);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

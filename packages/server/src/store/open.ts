@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { registerAuditHash } from './auditChain.ts';
 import { migrate } from './migrations.ts';
 
 /** Opens the local server's database: WAL so that the CLI can read while `serve` writes. */
@@ -8,6 +9,8 @@ export function openServerDatabase(path: string): Database.Database {
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // Before migrating: the audit trigger calls it on every insert, from every connection.
+  registerAuditHash(db);
   migrate(db);
   return db;
 }
