@@ -271,6 +271,8 @@ describe('the License Server Manager in Chromium: log in, sync, sync by file, re
       expect(await chart.locator('svg rect.bar').count()).toBeGreaterThan(0);
       await chart.getByText('Show the numbers as a table').click();
       expect(await chart.getByRole('table').locator('tbody tr').count()).toBeGreaterThan(0);
+      await chart.getByText('Show the numbers as a table').click();
+      if (takeScreenshots) await page.screenshot({ path: join(SCREENSHOTS, 'manager-history.png') });
     } else {
       await expect.poll(() => page.locator('#history-empty').count()).toBe(1);
     }
