@@ -110,12 +110,9 @@ describe('HTTP fuzzing of every local server route', () => {
     }
   });
 
-  // Bug (packages/server/src/http/app.ts): a malformed percent-encoding in the path ('%zz') and a
-  // path parameter over 100 characters are answered by Fastify's own bodies
-  // ({"error":"Bad Request","code":"FST_ERR_BAD_URL"} with 400, FST_ERR_MAX_PARAM_LENGTH with 414),
-  // not the catalogue's {error:{code}}: the app should pass a `frameworkErrors` handler that goes
-  // through errorReply (INVALID_INPUT, 400).
-  it.fails.each([
+  // Found by this suite: Fastify's router answered these with its own bodies (FST_ERR_BAD_URL,
+  // FST_ERR_MAX_PARAM_LENGTH); the app now passes protocol's `frameworkErrors` (INVALID_INPUT).
+  it.each([
     ['POST', '/v1/leases/%zz/renew'],
     ['DELETE', '/v1/admin/leases/%'],
     ['POST', `/v1/leases/${'x'.repeat(101)}/renew`],
@@ -123,10 +120,9 @@ describe('HTTP fuzzing of every local server route', () => {
     await checkAnswer(app, { method: method as 'POST', url }, DEADLINE_MS);
   });
 
-  // Bug (packages/server/src/http/adminRoutes.ts, GET /v1/admin/audit): `?action=a&action=b` parses
-  // to an array that reaches SQLite's bind ("SQLite3 can only bind numbers, strings…"): a 500. The
-  // route should take a single string (or refuse an array with INVALID_INPUT).
-  const KNOWN_DUPLICATE_QUERY_BUGS = ['GET /v1/admin/audit?action'];
+  // Found by this suite: `?action=a&action=b` reached SQLite's bind as an array (a 500); a query
+  // parameter given twice is INVALID_INPUT now.
+  const KNOWN_DUPLICATE_QUERY_BUGS: string[] = [];
 
   it('answers a query parameter given twice with no 500 on every other route', async () => {
     const failures = await duplicateQueryFailures(
@@ -137,7 +133,7 @@ describe('HTTP fuzzing of every local server route', () => {
     expect(failures.filter((f) => !KNOWN_DUPLICATE_QUERY_BUGS.includes(f))).toEqual([]);
   });
 
-  it.fails('answers GET /v1/admin/audit?action=a&action=b with a catalogue code, not a 500', async () => {
+  it('answers GET /v1/admin/audit?action=a&action=b with a catalogue code, not a 500', async () => {
     const headers = credentials.valid[0] as Record<string, string>;
     await checkAnswer(app, { method: 'GET', url: '/v1/admin/audit?action=a&action=b', headers }, DEADLINE_MS);
   });

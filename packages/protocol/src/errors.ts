@@ -451,3 +451,14 @@ export function installErrorHandling(app: ErrorHandlingApp): void {
       .send({ error: new LeaseholdError('NOT_FOUND', `${request.method} ${request.url}`).toJSON() }),
   );
 }
+
+/**
+ * Fastify's router refuses some URLs before any handler or error handler runs (a bad percent
+ * escape, an over-long path parameter); pass this as its `frameworkErrors` option so those answers
+ * carry a catalogue code too.
+ */
+export function frameworkErrors(error: { message: string }, _request: unknown, reply: unknown): void {
+  (reply as Reply)
+    .status(400)
+    .send({ error: new LeaseholdError('INVALID_INPUT', error.message.slice(0, 300)).toJSON() });
+}

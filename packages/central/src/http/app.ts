@@ -1,5 +1,5 @@
 import type { Clock, PartyKeys } from '@leasehold/protocol';
-import { installErrorHandling } from '@leasehold/protocol';
+import { frameworkErrors, installErrorHandling } from '@leasehold/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { KeyringLocation } from '../admin/vendorKeys.ts';
@@ -41,8 +41,8 @@ export interface CentralAppOptions {
 export function buildCentralApp(options: CentralAppOptions): FastifyInstance {
   const trustProxy = options.trustProxy?.length ? [...options.trustProxy] : false;
   const app = options.logger
-    ? Fastify({ loggerInstance: options.logger, trustProxy })
-    : Fastify({ logger: false, trustProxy });
+    ? Fastify({ loggerInstance: options.logger, trustProxy, frameworkErrors })
+    : Fastify({ logger: false, trustProxy, frameworkErrors });
   installErrorHandling(app);
   registerHealthRoutes(app, options.db, options.readinessTimeoutMs);
   const limit = options.syncRequestsPerMinutePerAddress

@@ -44,6 +44,12 @@ function parse<S extends z.ZodType>(schema: S, request: FastifyRequest): z.infer
   return parsed.data;
 }
 
+/** A query parameter given once, or absent; `?a=1&a=2` is refused rather than guessed at. */
+function queryString(value: unknown, name: string): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  throw new LeaseholdError('INVALID_INPUT', `${name} may be given once`);
+}
+
 function sinceParam(value: unknown): number {
   if (value === undefined || value === '') return 0;
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
@@ -239,23 +245,27 @@ export function registerAdminRoutes(
   route('GET', '/v1/admin/diagnose', async () => diagnoseLocalServer(server, systemClock));
 
   route('GET', '/v1/admin/audit', async (request) => {
-    const query = request.query as { action?: string; since?: string };
+    const query = request.query as Record<string, unknown>;
+    const action = queryString(query.action, 'action');
     return {
       entries: server.leases.audit({
-        ...(query.action ? { action: query.action } : {}),
-        sinceMs: sinceParam(query.since),
+        ...(action ? { action } : {}),
+        sinceMs: sinceParam(queryString(query.since, 'since')),
       }),
     };
   });
   route('GET', '/v1/admin/denials', async (request) => ({
     entries: server.leases.audit({
       action: 'lease.denied',
-      sinceMs: sinceParam((request.query as { since?: string }).since),
+      sinceMs: sinceParam(queryString((request.query as Record<string, unknown>).since, 'since')),
     }),
   }));
 
   route('GET', '/v1/admin/history', async (request) =>
-    readHistory(server, parseHistoryDays((request.query as { days?: string }).days)),
+    readHistory(
+      server,
+      parseHistoryDays(queryString((request.query as Record<string, unknown>).days, 'days')),
+    ),
   );
 
   route('GET', '/v1/admin/tokens', async () => ({ tokens: store.listTokens() }));

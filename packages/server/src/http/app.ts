@@ -1,4 +1,4 @@
-import { installErrorHandling } from '@leasehold/protocol';
+import { frameworkErrors, installErrorHandling } from '@leasehold/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { LocalServer } from '../localServer.ts';
 import { registerAdminGate } from './adminGate.ts';
@@ -21,7 +21,11 @@ export interface ServerAppOptions {
 
 /** The local server's client endpoint. Builds without listening: `serve` listens, tests inject. */
 export function buildServerApp(server: LocalServer, options: ServerAppOptions = {}): FastifyInstance {
-  const base = { bodyLimit: BODY_LIMIT_BYTES, ...(options.https ? { https: options.https } : {}) };
+  const base = {
+    bodyLimit: BODY_LIMIT_BYTES,
+    frameworkErrors,
+    ...(options.https ? { https: options.https } : {}),
+  };
   const app = (options.logger
     ? Fastify({ ...base, loggerInstance: options.logger })
     : Fastify({ ...base, logger: false })) as unknown as FastifyInstance;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { license, syncedEngine } from '../test-support/syncedServer.ts';
-import { auditHash, verifyAuditChain } from './auditChain.ts';
+import { auditHash, type ChainedRow, verifyAuditChain } from './auditChain.ts';
 
 const CAD = license({ components: [{ name: 'Base', seats: 3 }] });
 
@@ -20,7 +20,7 @@ function busyLog() {
 describe('the audit hash chain', () => {
   it('chains every entry from every writer, and verifies', () => {
     const { db } = busyLog();
-    const rows = db.prepare('select id, hash from audit_log order by id').all();
+    const rows = db.prepare('select id, hash from audit_log order by id').all() as Array<{ hash: string }>;
     expect(rows.length).toBeGreaterThan(8);
     expect(rows.every((r: { hash: string }) => /^[0-9a-f]{64}$/.test(r.hash))).toBe(true);
     expect(verifyAuditChain(db)).toMatchObject({ ok: true, entries: rows.length });
@@ -51,8 +51,9 @@ describe('the audit hash chain', () => {
     const { db } = busyLog();
     db.exec('drop trigger audit_append_only_update');
     // Rewriting entry 3 consistently breaks entry 4's link instead.
-    const row = db.prepare('select * from audit_log where id = 3').get();
-    const previous = db.prepare('select hash from audit_log where id = 2').get().hash;
+    const row = db.prepare('select * from audit_log where id = 3').get() as ChainedRow;
+    const previous = (db.prepare('select hash from audit_log where id = 2').get() as ChainedRow)
+      .hash as string;
     const forged = { ...row, detail: 'forged' };
     db.prepare('update audit_log set detail = ?, hash = ? where id = 3').run(
       'forged',
