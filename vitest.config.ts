@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // A loaded 2-core machine runs servers, browsers and the tests at once: a poll gets 15 s, not 1.
+    expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
   },
 });
