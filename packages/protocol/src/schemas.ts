@@ -104,13 +104,12 @@ export const SYNC_RESPONSE_TYPE = 'leasehold.sync-response';
  * Usage since the last sync (issue 6, item 4): per day, license and component, the peak in use and
  * the denials. Days are whole UTC days; a day sent twice (it was not over at the first sync) is
  * merged by the central server with the larger numbers, so a report sent twice counts once.
- * `*` stands for a license or component a record cannot be attributed to (a denial names none).
  */
 export const MAX_USAGE_ROWS = 10_000;
 export const usageDaySchema = z.strictObject({
   day: dateSchema,
-  licenseNumber: licenseNumberSchema.or(z.literal('*')),
-  component: componentNameSchema.or(z.literal('*')),
+  licenseNumber: licenseNumberSchema,
+  component: componentNameSchema,
   peakInUse: z.int().min(0).max(10_000_000),
   denials: z.int().min(0).max(1_000_000_000),
 });

@@ -13,7 +13,7 @@ import { centralConnection, createCentralDispatcher } from './sync/dispatcher.ts
 import { chooseProxy, loadProxySetting, type ProxyEnvironment, type ProxyRoute } from './sync/proxy.ts';
 import { SyncClient } from './sync/syncClient.ts';
 import { OnlineTransport } from './sync/transport.ts';
-import { usageReportFromAuditLog } from './sync/usageReport.ts';
+import { usageReport } from './sync/usageReport.ts';
 
 /** Everything a local-server command works with, opened from its data folder. */
 export interface LocalServer {
@@ -65,7 +65,7 @@ export async function openLocalServer(
     vendor,
     store,
     guard,
-    usage: (since, now) => usageReportFromAuditLog(db, since, now),
+    usage: (since, now) => usageReport((from, to) => leases.history(from, to), since, now),
   });
   const leases = new LeaseEngine({
     store,

@@ -72,7 +72,6 @@ export interface UsageReportTable {
   license_server_id: string;
   /** A UTC day, YYYY-MM-DD (read back as text: see usage.ts). */
   day: string;
-  /** `*` when the local server could not name one (a denial names no license). */
   license_number: string;
   component: string;
   peak_in_use: number;
