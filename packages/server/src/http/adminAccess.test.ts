@@ -47,6 +47,24 @@ describe('the admin surfaces answer loopback only, unless adminRemoteAddresses a
     await local.close();
   });
 
+  it('judges the route the router matched, so percent escapes in the path do not slip past', async () => {
+    const local = app();
+    for (const url of [
+      '/v1/%61dmin/status',
+      '/%761/admin/openapi.json',
+      '/v1/admin/%6fpenapi.json',
+      '/%64ocs',
+      '/%6danager/',
+    ]) {
+      const answer = await local.inject({ method: 'GET', url, remoteAddress: '192.0.2.7' });
+      expect(answer.statusCode, url).toBe(403);
+      expect(answer.json().error.code, url).toBe('ADMIN_REMOTE_REFUSED');
+    }
+    const fromHere = await local.inject({ method: 'GET', url: '/v1/%61dmin/status', remoteAddress: '::1' });
+    expect(fromHere.statusCode).toBe(401);
+    await local.close();
+  });
+
   it('lets the listed addresses and ranges in', async () => {
     const opened = app(['192.0.2.0/24', '2001:db8::5']);
     expect((await opened.inject({ url: '/v1/admin/status', remoteAddress: '192.0.2.200' })).statusCode).toBe(

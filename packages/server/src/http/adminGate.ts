@@ -39,17 +39,21 @@ function allowed(list: BlockList, address: string | undefined): boolean {
   return list.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
 }
 
+const underAdmin = (path: string | undefined) =>
+  path !== undefined &&
+  ADMIN_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}?`));
+
 /**
  * The administrator's surfaces (admin API, Manager, API docs) answer this computer only, unless
  * `adminRemoteAddresses` names more; applications keep reaching /v1/leases from anywhere. The peer
- * address of the connection decides, never a forwarded header.
+ * address of the connection decides, never a forwarded header. The route the router matched is
+ * judged as well as the URL: the router decodes percent escapes, so `/v1/%61dmin/status` reaches
+ * the admin API although its text does not start with /v1/admin.
  */
 export function registerAdminGate(app: FastifyInstance, entries: readonly string[]): void {
   const list = adminAllowList(entries);
   app.addHook('onRequest', async (request) => {
-    const path = request.url;
-    if (!ADMIN_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`) || path.startsWith(`${p}?`)))
-      return;
+    if (!underAdmin(request.url) && !underAdmin(request.routeOptions.url)) return;
     if (!allowed(list, request.socket.remoteAddress))
       throw new LeaseholdError(
         'ADMIN_REMOTE_REFUSED',
