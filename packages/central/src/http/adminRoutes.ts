@@ -34,6 +34,38 @@ function actorOf(principal: AdminPrincipal | undefined): string {
   return !principal || principal.name === BOOTSTRAP_TOKEN_NAME ? 'admin-api' : `admin-api:${principal.name}`;
 }
 
+/** True when a NUL character is anywhere in the value (iteratively: a hostile body may nest deep). */
+function holdsNul(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (typeof item === 'string') {
+      if (item.includes('\u0000')) return true;
+    } else if (Array.isArray(item)) {
+      stack.push(...item);
+    } else if (item !== null && typeof item === 'object') {
+      for (const [key, inner] of Object.entries(item)) {
+        if (key.includes('\u0000')) return true;
+        stack.push(inner);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Input no admin operation can use is refused before any runs: a query parameter given twice (it
+ * parses to an array), and a NUL character, which PostgreSQL text and jsonb cannot hold.
+ */
+function refuseUnusableInput(request: FastifyRequest): void {
+  for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+    if (typeof value !== 'string')
+      throw new LeaseholdError('INVALID_INPUT', `the query parameter ${name} is given more than once`);
+  }
+  if (holdsNul(request.params) || holdsNul(request.query) || holdsNul(request.body))
+    throw new LeaseholdError('INVALID_INPUT', 'a NUL character cannot be stored');
+}
+
 /**
  * Gives every route registered on `admin` the one `authorize()` check, with the permission
  * policies.ts lists for it, before anything else runs (the body is not even read). A route the table
@@ -77,6 +109,8 @@ export function registerAdminRoutes(
     guardAdminRoutes(admin, principals, (request) =>
       authenticateAdminToken(ctx.db, bootstrapTokenSha256, bearerToken(request)),
     );
+    // After authorization (onRequest), before any handler: nobody learns anything from a refusal here.
+    admin.addHook('preValidation', async (request) => refuseUnusableInput(request));
     const as = (request: FastifyRequest): AdminContext => ({
       ...ctx,
       actor: actorOf(principals.get(request)),
