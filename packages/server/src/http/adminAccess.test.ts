@@ -182,6 +182,26 @@ describe('PUT /v1/admin/password', () => {
     const audit = server.leases.audit({ action: 'admin.password-changed' });
     expect(audit).toHaveLength(1);
   });
+
+  it('limits wrong current passwords like logins: the sixth try in a minute is 429, and changes nothing', async () => {
+    const session = await login(NEW);
+    const failuresBefore = server.leases.audit({ action: 'admin.password-change-failed' }).length;
+    const from = (currentPassword: string) =>
+      app.inject({
+        method: 'PUT',
+        url: '/v1/admin/password',
+        remoteAddress: '127.5.5.5',
+        headers: { cookie: session.cookie as string, 'x-csrf-token': session.csrf as string },
+        payload: { currentPassword, newPassword: 'yet another long password' },
+      });
+    for (let i = 0; i < 5; i++)
+      expect((await from('a wrong guess')).json().error.code).toBe('SERVER_ADMIN_PASSWORD_WRONG');
+    const limited = await from(NEW);
+    expect([limited.statusCode, limited.json().error.code]).toEqual([429, 'SERVER_ADMIN_LOGIN_LIMITED']);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await login(NEW)).status).toBe(200);
+    expect(server.leases.audit({ action: 'admin.password-change-failed' })).toHaveLength(failuresBefore + 5);
+  });
 });
 
 describe('GET /docs', () => {

@@ -88,6 +88,15 @@ describe('admin API of the local server', () => {
     expect(unknownUser.json().error.code).toBe('SERVER_ADMIN_LOGIN_FAILED');
   });
 
+  it('counts a try before the password check, so a burst of parallel guesses gets no more than the limit', async () => {
+    const burst = await Promise.all(Array.from({ length: 30 }, () => login('wrong password', '127.7.7.7')));
+    const codes = burst.map((r) => r.json().error.code);
+    expect(codes.filter((c) => c === 'SERVER_ADMIN_LOGIN_FAILED')).toHaveLength(5);
+    expect(codes.filter((c) => c === 'SERVER_ADMIN_LOGIN_LIMITED')).toHaveLength(25);
+    // The right password from another address still gets in, and clears the account's count.
+    expect((await login(PASSWORD, '127.7.7.8')).statusCode).toBe(200);
+  });
+
   it('shows status and licenses', async () => {
     expect((await call('GET', '/v1/admin/status')).json()).toMatchObject({
       licenseServerId: 'LS-AAAA-BBBB-CCCC',

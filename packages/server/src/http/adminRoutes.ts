@@ -112,34 +112,35 @@ export function registerAdminRoutes(
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docs));
 
   // Tries are limited per address and, more loosely (so that no one can lock the admin out), per account.
-  const limited = (reply: FastifyReply, user: string, at: Date, ip: string) => {
+  // A try counts as a failure before the (slow, asynchronous) password check and is forgiven when
+  // it succeeds: counted only after, a burst of parallel guesses would all pass the limit.
+  const takeTry = (reply: FastifyReply, user: string, at: Date, ip: string) => {
     const wait = Math.max(
       addressLimiter.retryAfterSeconds(ip, at.getTime()) ?? 0,
       accountLimiter.retryAfterSeconds(user, at.getTime()) ?? 0,
     );
-    if (wait === 0) return;
-    reply.header('retry-after', String(wait));
-    throw new LeaseholdError('SERVER_ADMIN_LOGIN_LIMITED', `${user} from ${ip}: wait ${wait} s`);
-  };
-  const checkPassword = async (user: string, password: string, at: Date, ip: string) => {
-    const stored = store.passwordHash(user);
-    decoy ??= hashPassword(randomToken(16));
-    const ok = await verifyPassword(password, stored ?? (await decoy));
-    if (stored && ok) {
-      addressLimiter.succeed(ip);
-      accountLimiter.succeed(user);
-      return true;
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new LeaseholdError('SERVER_ADMIN_LOGIN_LIMITED', `${user} from ${ip}: wait ${wait} s`);
     }
     addressLimiter.fail(ip, at.getTime());
     accountLimiter.fail(user, at.getTime());
-    return false;
+  };
+  const checkPassword = async (reply: FastifyReply, user: string, password: string, at: Date, ip: string) => {
+    takeTry(reply, user, at, ip);
+    const stored = store.passwordHash(user);
+    decoy ??= hashPassword(randomToken(16));
+    const ok = await verifyPassword(password, stored ?? (await decoy));
+    if (!stored || !ok) return false;
+    addressLimiter.succeed(ip);
+    accountLimiter.succeed(user);
+    return true;
   };
 
   route('POST', '/v1/admin/session', async (request, reply) => {
     const { user, password } = parse(loginBody, request);
     const at = now();
-    limited(reply, user, at, request.ip);
-    if (!(await checkPassword(user, password, at, request.ip))) {
+    if (!(await checkPassword(reply, user, password, at, request.ip))) {
       store.audit(at, 'admin.login-failed', `${user} from ${request.ip}`);
       throw new LeaseholdError('SERVER_ADMIN_LOGIN_FAILED');
     }
@@ -179,8 +180,7 @@ export function registerAdminRoutes(
     if (principal?.kind !== 'session') throw new LeaseholdError('SERVER_ADMIN_SESSION_REQUIRED');
     const { currentPassword, newPassword } = parse(passwordBody, request);
     const at = now();
-    limited(reply, principal.user, at, request.ip);
-    if (!(await checkPassword(principal.user, currentPassword, at, request.ip))) {
+    if (!(await checkPassword(reply, principal.user, currentPassword, at, request.ip))) {
       store.audit(at, 'admin.password-change-failed', `${principal.user} from ${request.ip}`);
       throw new LeaseholdError('SERVER_ADMIN_PASSWORD_WRONG');
     }
