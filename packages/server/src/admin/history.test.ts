@@ -6,7 +6,7 @@ import type { LocalServer } from '../localServer.ts';
 import { syncedLocalServer } from '../test-support/localServer.ts';
 import { license } from '../test-support/syncedServer.ts';
 import { AdminStore } from './adminStore.ts';
-import { parseHistoryDays, usageHistory } from './history.ts';
+import { historyDocumentSchema, parseHistoryDays, usageHistory } from './history.ts';
 
 const CAD = license({
   components: [
@@ -115,6 +115,8 @@ describe('GET /v1/admin/history on a working server', () => {
     const answer = await app.inject({ method: 'GET', url: '/v1/admin/history?days=1', headers: auth });
     expect(answer.statusCode).toBe(200);
     const doc = answer.json();
+    // The contract the Manager is built against, as the OpenAPI document publishes it.
+    expect(historyDocumentSchema.safeParse(doc).error).toBeUndefined();
     expect(doc.bucket).toBe('hour');
     const render = doc.components.find((c: { component: string }) => c.component === 'Render');
     const at = (iso: string) => render.points.find((p: { at: string }) => p.at === iso);

@@ -1,30 +1,34 @@
 import { DAY_MS, HOUR_MS, LeaseholdError, type License } from '@leasehold/protocol';
+import { z } from 'zod';
 import type { HistoryRow } from '../leases/usageHistory.ts';
 import type { LocalServer } from '../localServer.ts';
 
 export const HISTORY_DEFAULT_DAYS = 30;
 export const HISTORY_MAX_DAYS = 366;
 
-export interface HistoryPoint {
-  /** Start of the bucket. */
-  at: string;
-  peak: number;
-  denials: number;
-}
+const count = z.number().int().min(0);
+const historyPointSchema = z.strictObject({
+  at: z.iso.datetime().describe('start of the bucket'),
+  peak: count.describe('the most seats in use at once in the bucket'),
+  denials: count.describe('refused requests for this component in the bucket'),
+});
+const componentHistorySchema = z.strictObject({
+  licenseNumber: z.string(),
+  component: z.string(),
+  maxUsers: count,
+  points: z.array(historyPointSchema).describe('every bucket from `from` to `to`, oldest first'),
+});
+/** GET /v1/admin/history: the contract the Manager's charts are built against (and OpenAPI shows). */
+export const historyDocumentSchema = z.strictObject({
+  from: z.iso.datetime(),
+  to: z.iso.datetime(),
+  bucket: z.enum(['hour', 'day']),
+  components: z.array(componentHistorySchema),
+});
 
-export interface ComponentHistory {
-  licenseNumber: string;
-  component: string;
-  maxUsers: number;
-  points: HistoryPoint[];
-}
-
-export interface UsageHistoryDocument {
-  from: string;
-  to: string;
-  bucket: 'hour' | 'day';
-  components: ComponentHistory[];
-}
+export type HistoryPoint = z.infer<typeof historyPointSchema>;
+export type ComponentHistory = z.infer<typeof componentHistorySchema>;
+export type UsageHistoryDocument = z.infer<typeof historyDocumentSchema>;
 
 /** `?days=N`: an integer 1..366, 30 when absent. */
 export function parseHistoryDays(value: unknown): number {

@@ -1,6 +1,7 @@
 import { errorCatalogue } from '@leasehold/protocol';
 import { z } from 'zod';
 import { adminRoutes } from './policies.ts';
+import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from './sessions.ts';
 
 const ERROR_SCHEMA = {
   type: 'object',
@@ -31,15 +32,27 @@ export function adminOpenApi(version = '1') {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of adminRoutes) {
     const path = route.url.replace(/:(\w+)/g, '{$1}');
-    const params = [...route.url.matchAll(/:(\w+)/g)].map((m) => ({
-      name: m[1],
-      in: 'path',
-      required: true,
-      schema: { type: 'string' },
-    }));
+    const params = [
+      ...[...route.url.matchAll(/:(\w+)/g)].map((m) => ({
+        name: m[1],
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+      })),
+      ...Object.entries(route.query ?? {}).map(([name, q]) => ({
+        name,
+        in: 'query',
+        required: false,
+        description: q.description,
+        schema: q.schema,
+      })),
+    ];
     paths[path] ??= {};
     (paths[path] as Record<string, unknown>)[route.method.toLowerCase()] = {
       summary: route.summary,
+      // Who may call it, as the route guard enforces it (and /docs shows it).
+      'x-leasehold-access': route.access,
+      ...(route.sessionOnly ? { 'x-leasehold-session-only': true } : {}),
       ...(params.length > 0 ? { parameters: params } : {}),
       ...(route.access === 'public' ? { security: [] } : {}),
       ...(route.access === 'write'
@@ -54,7 +67,14 @@ export function adminOpenApi(version = '1') {
           }
         : {}),
       responses: {
-        '200': { description: 'success (201 for created)', content: { 'application/json': {} } },
+        '200': {
+          description: 'success (201 for created)',
+          content: {
+            'application/json': route.response
+              ? { schema: z.toJSONSchema(route.response, { io: 'output' }) }
+              : {},
+          },
+        },
         ...(route.access === 'public'
           ? {}
           : {
@@ -77,7 +97,12 @@ export function adminOpenApi(version = '1') {
     components: {
       schemas: { Error: ERROR_SCHEMA },
       securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: 'leasehold_session' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: SECURE_SESSION_COOKIE,
+          description: `${SECURE_SESSION_COOKIE} over TLS; ${SESSION_COOKIE} (Path=/v1/admin) on plain HTTP`,
+        },
         token: { type: 'http', scheme: 'bearer' },
       },
     },

@@ -2,6 +2,7 @@ import { LeaseholdError } from '@leasehold/protocol';
 import { z } from 'zod';
 import { AUTO_SYNC_MODES } from '../sync/schedule.ts';
 import type { AdminSession, AdminStore } from './adminStore.ts';
+import { HISTORY_DEFAULT_DAYS, HISTORY_MAX_DAYS, historyDocumentSchema } from './history.ts';
 import { csrfMatches, readBearer, readSessionCookie } from './sessions.ts';
 
 /**
@@ -18,9 +19,24 @@ export interface AdminRoute {
   access: Access;
   summary: string;
   body?: z.ZodType;
+  /** Query parameters, for the OpenAPI document and /docs (the handler checks them). */
+  query?: Record<string, QueryParameter>;
+  /** The answer's shape where a client is built against it (the Manager's charts). */
+  response?: z.ZodType;
   /** Only a logged-in administrator, never an API token (a token must not take over the account). */
   sessionOnly?: true;
 }
+
+export interface QueryParameter {
+  description: string;
+  /** JSON Schema of the value. */
+  schema: Record<string, unknown>;
+}
+
+const SINCE: QueryParameter = {
+  description: 'only entries at or after this ISO time, e.g. 2027-01-31T00:00:00Z',
+  schema: { type: 'string', format: 'date-time' },
+};
 
 export const loginBody = z.strictObject({
   user: z.string().min(1).max(64),
@@ -67,6 +83,7 @@ export const adminRoutes: readonly AdminRoute[] = [
     access: 'write',
     summary: "change the logged-in admin's password (a session only, not a token); ends the other sessions",
     body: passwordBody,
+    response: z.strictObject({ changed: z.literal(true) }),
     sessionOnly: true,
   },
   {
@@ -152,12 +169,17 @@ export const adminRoutes: readonly AdminRoute[] = [
     url: '/v1/admin/audit',
     access: 'read',
     summary: 'the audit log (L7); ?action=…&since=ISO',
+    query: {
+      action: { description: 'only this action, e.g. lease.denied', schema: { type: 'string' } },
+      since: SINCE,
+    },
   },
   {
     method: 'GET',
     url: '/v1/admin/denials',
     access: 'read',
     summary: 'refused activations and checkouts; ?since=ISO',
+    query: { since: SINCE },
   },
   {
     method: 'GET',
@@ -165,6 +187,13 @@ export const adminRoutes: readonly AdminRoute[] = [
     access: 'read',
     summary:
       'usage over time (M4), ?days=1..366 (30): per component, the most seats in use and the denials per hour (2 days or less) or per day',
+    query: {
+      days: {
+        description: `how far back: ${HISTORY_MAX_DAYS} days at most; 2 or less gives hourly buckets, more gives UTC days`,
+        schema: { type: 'integer', minimum: 1, maximum: HISTORY_MAX_DAYS, default: HISTORY_DEFAULT_DAYS },
+      },
+    },
+    response: historyDocumentSchema,
   },
   {
     method: 'GET',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminStore } from '../admin/adminStore.ts';
+import { adminOpenApi } from '../admin/openapi.ts';
 import { hashPassword } from '../admin/password.ts';
 import { adminRoutes } from '../admin/policies.ts';
 import { readSessionCookie, sessionCookie } from '../admin/sessions.ts';
@@ -213,9 +214,22 @@ describe('GET /docs', () => {
       expect(page.statusCode).toBe(200);
       expect(page.headers['content-type']).toMatch(/^text\/html/);
       expect(page.headers['content-security-policy']).toContain("default-src 'self'");
-      for (const r of adminRoutes) expect(page.body, r.url).toContain(`<code>${r.url}</code>`);
-      expect(page.body).toContain('<code>newPassword</code>');
+      const { paths } = adminOpenApi();
+      for (const [path, operations] of Object.entries(paths))
+        for (const method of Object.keys(operations))
+          expect(page.body, `${method} ${path}`).toMatch(
+            new RegExp(`<tr><td>${method.toUpperCase()}</td><td><code>${path}</code></td>`),
+          );
+      expect(Object.values(paths).flatMap((p) => Object.keys(p))).toHaveLength(adminRoutes.length);
+      // Body fields, query parameters and the answer's fields, from the OpenAPI document.
+      expect(page.body).toContain('<code>newPassword</code>: string, 12–1024 characters');
+      expect(page.body).toContain('<code>days</code>: integer, 1–366, default 30');
+      expect(page.body).toContain('<code>bucket</code>: hour | day');
+      expect(page.body).toContain('<code>denials</code>: integer');
       expect(page.body).not.toMatch(/<script|style=|<style/i);
+      const css = await app.inject({ url: '/docs/docs.css' });
+      expect([css.statusCode, css.headers['content-type']]).toEqual([200, 'text/css; charset=utf-8']);
+      expect(page.body).toContain('<link rel="stylesheet" href="/docs/docs.css">');
     } finally {
       await app.close();
       server.close();

@@ -2,7 +2,7 @@ import { describeIssues, LeaseholdError, randomToken, systemClock } from '@lease
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { AdminStore } from '../admin/adminStore.ts';
-import { adminDocsPage } from '../admin/docsPage.ts';
+import { adminDocsPage, DOCS_ICON, DOCS_STYLESHEET } from '../admin/docsPage.ts';
 import { parseHistoryDays, readHistory } from '../admin/history.ts';
 import { ACCOUNT_FAILURES_PER_MINUTE, LoginLimiter } from '../admin/loginLimiter.ts';
 import { adminOpenApi } from '../admin/openapi.ts';
@@ -110,6 +110,10 @@ export function registerAdminRoutes(
   // Outside /v1/admin (it is a page, not the API) and public, like the OpenAPI document.
   const docs = adminDocsPage();
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docs));
+  app.get('/docs/docs.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').send(DOCS_STYLESHEET),
+  );
+  app.get('/docs/icon.svg', async (_request, reply) => reply.type('image/svg+xml').send(DOCS_ICON));
 
   // Tries are limited per address and, more loosely (so that no one can lock the admin out), per account.
   // A try counts as a failure before the (slow, asynchronous) password check and is forgiven when
