@@ -1,4 +1,5 @@
-import { LeaseholdError } from '@leasehold/protocol';
+import { DAY_MS, HOUR_MS, LeaseholdError } from '@leasehold/protocol';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServerApp } from '../http/app.ts';
 import type { HistoryRow } from '../leases/usageHistory.ts';
@@ -78,6 +79,64 @@ describe('usageHistory (pure)', () => {
   });
 });
 
+describe('usageHistory (property): buckets against a direct count of the rows', () => {
+  const components = ['Base', 'Render'] as const;
+  const rowArb = fc.record({
+    hoursBack: fc.integer({ min: -48, max: 368 * 24 }),
+    component: fc.constantFrom('Base', 'Render', 'Gone'),
+    peak: fc.integer({ min: 0, max: 9 }),
+    denials: fc.integer({ min: 0, max: 9 }),
+  });
+
+  it('has every bucket once, holding `now`, and each bucket is the max of the peaks and the sum of the denials in it', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: H('2026-06-01T00:00:00Z'), max: H('2028-06-01T00:00:00Z') }),
+        fc.oneof(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 366 })),
+        fc.uniqueArray(rowArb, { maxLength: 60, selector: (r) => `${r.hoursBack} ${r.component}` }),
+        (nowMs, days, drawn) => {
+          const hourNow = Math.floor(nowMs / HOUR_MS) * HOUR_MS;
+          const rows: HistoryRow[] = drawn.map((r) => ({
+            hour: hourNow - r.hoursBack * HOUR_MS,
+            license_number: r.component === 'Gone' ? 'GONE' : CAD.number,
+            component: r.component === 'Gone' ? 'Base' : r.component,
+            peak: r.peak,
+            denials: r.denials,
+          }));
+          const doc = usageHistory(rows, [CAD], new Date(nowMs), days);
+          const size = days <= 2 ? HOUR_MS : DAY_MS;
+          expect(doc.bucket).toBe(days <= 2 ? 'hour' : 'day');
+          expect(doc.components.map((c) => c.component)).toEqual([...components]);
+          for (const c of doc.components) {
+            expect(c.points).toHaveLength((days * DAY_MS) / size);
+            const starts = c.points.map((p) => Date.parse(p.at));
+            expect(starts[0]).toBe(Date.parse(doc.from));
+            starts.forEach((at, i) => {
+              expect(at % size).toBe(0);
+              if (i > 0) expect(at - (starts[i - 1] as number)).toBe(size);
+            });
+            const last = starts.at(-1) as number;
+            expect(last + size).toBe(Date.parse(doc.to));
+            expect(nowMs >= last && nowMs < last + size).toBe(true);
+            c.points.forEach((point, i) => {
+              const inside = rows.filter(
+                (r) =>
+                  r.license_number === CAD.number &&
+                  r.component === c.component &&
+                  r.hour >= (starts[i] as number) &&
+                  r.hour < (starts[i] as number) + size,
+              );
+              expect(point.peak).toBe(Math.max(0, ...inside.map((r) => r.peak)));
+              expect(point.denials).toBe(inside.reduce((sum, r) => sum + r.denials, 0));
+            });
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe('GET /v1/admin/history on a working server', () => {
   let server: LocalServer;
   let app: ReturnType<typeof buildServerApp>;
@@ -131,5 +190,24 @@ describe('GET /v1/admin/history on a working server', () => {
     expect(bad.json().error.code).toBe('INVALID_INPUT');
     const anonymous = await app.inject({ method: 'GET', url: '/v1/admin/history' });
     expect(anonymous.statusCode).toBe(401);
+  });
+});
+
+describe('retention', () => {
+  it('prunes hours older than 400 days at the reaper tick, on the injected clock, and keeps the rest', async () => {
+    const { server, clock } = await syncedLocalServer([CAD]);
+    try {
+      clock.set('2027-03-01T09:30:00Z');
+      const hour = (days: number) => H('2027-03-01T09:00:00Z') - days * DAY_MS;
+      const insert = server.store.db.prepare(
+        'insert into usage_history (hour, license_number, component, peak, denials) values (?, ?, ?, 1, 1)',
+      );
+      for (const days of [401, 400, 399]) insert.run(hour(days), CAD.number, 'Render');
+      server.leases.expire();
+      const kept = server.leases.history(0, Number.MAX_SAFE_INTEGER).map((r) => r.hour);
+      expect(kept).toEqual([hour(400), hour(399)]);
+    } finally {
+      server.close();
+    }
   });
 });
