@@ -1,0 +1,137 @@
+import { LeaseholdError } from '@leasehold/protocol';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LeaseholdClient } from '../../packages/client/src/index.ts';
+import { buildServerApp } from '../../packages/server/src/http/app.ts';
+import type { LocalServer } from '../../packages/server/src/localServer.ts';
+import { syncedLocalServer } from '../../packages/server/src/test-support/localServer.ts';
+import { license } from '../../packages/server/src/test-support/syncedServer.ts';
+import { type Fault, FaultProxy } from '../support/faultProxy.ts';
+
+/**
+ * Issue 8, item 4, application ↔ local server: the SDK talks to a real local server through a
+ * fault-injecting TCP proxy. It times out with SERVER_UNREACHABLE within its deadline; it never sends
+ * an activation twice (a second copy would hold a second seat); renewal and release, which are safe
+ * to repeat, can be retried and end in the same state as one clean call.
+ */
+const TIMEOUT_MS = 1_000;
+
+async function failure(promise: Promise<unknown>): Promise<LeaseholdError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof LeaseholdError) return error;
+    throw error;
+  }
+  throw new Error('expected a failure, but the call succeeded');
+}
+
+describe('the SDK through a faulty network', () => {
+  let server: LocalServer;
+  let app: FastifyInstance;
+  let proxy: FaultProxy;
+  let client: LeaseholdClient;
+  let user = 0;
+
+  const held = () => server.store.db.prepare('select count(*) as n from leases').get() as { n: number };
+  const newClient = (timeoutMs = TIMEOUT_MS) =>
+    new LeaseholdClient({
+      url: `http://127.0.0.1:${proxy.port}`,
+      user: `user-${++user}`,
+      computer: 'pc',
+      timeoutMs,
+      releaseOnExit: false,
+    });
+
+  beforeAll(async () => {
+    ({ server } = await syncedLocalServer([license({ components: [{ name: 'Base', seats: 20 }] })]));
+    app = buildServerApp(server);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    proxy = await new FaultProxy({ port: (app.server.address() as { port: number }).port }).start();
+  });
+  /** Sets the fault; the pause lets the client see its pooled connection closed before the next call. */
+  const fault = async (next: Fault) => {
+    proxy.always(next);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+
+  beforeEach(async () => {
+    server.store.db.exec('delete from leases; delete from seats;');
+    await fault({ kind: 'pass' });
+    client = newClient();
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await app?.close();
+    server?.close();
+  });
+
+  it('activates, renews and releases through latency', async () => {
+    await fault({ kind: 'pass', latencyMs: 100 });
+    const lease = await client.requestLease({ components: ['Base'] });
+    await client.renewLease(lease.id);
+    await client.releaseLease(lease.id);
+    expect(held().n).toBe(0);
+  });
+
+  it('gives up on a silent (half-open) server with SERVER_UNREACHABLE within its timeout', async () => {
+    await fault({ kind: 'halfOpen' });
+    const started = performance.now();
+    const error = await failure(client.requestLease({ components: ['Base'] }));
+    expect(error.code).toBe('SERVER_UNREACHABLE');
+    expect(error.message).toContain(`no answer within ${TIMEOUT_MS} ms`);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 1_500);
+    expect(held().n).toBe(0);
+  });
+
+  it('gives up on a crawling answer at its timeout, and gets it with time enough', async () => {
+    await fault({ kind: 'slowRead', bytesPerTick: 40, tickMs: 100 });
+    expect((await failure(newClient(300).requestLease({ components: ['Base'] }))).code).toBe(
+      'SERVER_UNREACHABLE',
+    );
+    const patient = newClient(10_000);
+    const lease = await patient.requestLease({ components: ['Base'] });
+    expect(lease.components).toEqual(['Base']);
+  }, 30_000);
+
+  it('never sends an activation twice: an answer cut mid-stream leaves one lease, not two', async () => {
+    await fault({ kind: 'resetMidResponse', afterBytes: 40 });
+    const before = proxy.connections.length;
+    const error = await failure(client.requestLease({ components: ['Base'] }));
+    expect(error.code).toBe('SERVER_UNREACHABLE');
+    // The server granted (and will let it expire); the SDK did not try again on another connection.
+    expect(proxy.connections.length - before).toBe(1);
+    expect(held().n).toBe(1);
+  });
+
+  it('drops and resets before the request are SERVER_UNREACHABLE, and nothing is held', async () => {
+    for (const kind of ['drop', 'reset'] as const) {
+      await fault({ kind });
+      expect((await failure(client.requestLease({ components: ['Base'] }))).code, kind).toBe(
+        'SERVER_UNREACHABLE',
+      );
+    }
+    expect(held().n).toBe(0);
+  });
+
+  it('a renewal cut mid-answer can be sent again: one lease, renewed', async () => {
+    const lease = await client.requestLease({ components: ['Base'] });
+    await fault({ kind: 'resetMidResponse', afterBytes: 40 });
+    expect((await failure(client.renewLease(lease.id))).code).toBe('SERVER_UNREACHABLE');
+    await fault({ kind: 'pass' });
+    const renewed = await client.renewLease(lease.id);
+    expect(renewed.id).toBe(lease.id);
+    expect(held().n).toBe(1);
+  });
+
+  it('a release cut mid-answer, sent again, says the lease is gone; closing treats that as done', async () => {
+    const active = await client.activate({ components: ['Base'] });
+    await fault({ kind: 'resetMidResponse', afterBytes: 40 });
+    expect((await failure(client.releaseLease(active.id))).code).toBe('SERVER_UNREACHABLE');
+    expect(held().n).toBe(0);
+    await fault({ kind: 'pass' });
+    expect((await failure(client.releaseLease(active.id))).code).toBe('LEASE_NOT_FOUND');
+    await active.close();
+    expect(active.state).toBe('closed');
+  });
+});
