@@ -13,7 +13,7 @@ describe('the vendor admin API reference at /docs, in Chromium', () => {
   beforeAll(async () => {
     world = await World.start();
     browser = await launchChromium();
-  });
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await world?.stop();

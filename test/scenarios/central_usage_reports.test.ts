@@ -44,7 +44,7 @@ describe('usage reports travel with syncs and the vendor lists them', () => {
       '--host',
       '127.0.0.1',
     ]);
-  });
+  }, 180_000);
   afterAll(async () => {
     await local?.stop();
     await world?.stop();
@@ -70,7 +70,7 @@ describe('usage reports travel with syncs and the vendor lists them', () => {
     // The next sync sends today again: nothing doubles.
     expect((await server.sync()).code).toBe(0);
     expect(await usage()).toEqual(expected);
-  });
+  }, 180_000); // many program runs: a loaded 2-core machine needs more than the default minute
 
   it('refuses an unknown id with SERVER_ID_UNKNOWN', async () => {
     const listed = await world.vendor(['usage', 'LS-0000-0000-0000', '--json']);

@@ -52,7 +52,7 @@ describe('vendor key rotation: announce, learn, retire (S8)', () => {
     writeFileSync(firstKeyFile, readFileSync(world.vendorKeysFile));
     // Kept to play a leaked key later: retiring deletes it from the vendor's keyring.
     firstPrivateKeys = readFileSync(join(world.centralDir, 'keys', 'vendor-private-keys.json'), 'utf8');
-  });
+  }, 180_000);
   afterAll(async () => {
     await local?.stop();
     await relay?.stop();
