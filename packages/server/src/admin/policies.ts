@@ -224,6 +224,8 @@ export interface Credentials {
   authorization?: string | undefined;
   cookie?: string | undefined;
   csrf?: string | string[] | undefined;
+  /** The server speaks TLS: only the `__Host-` session cookie counts. */
+  secure: boolean;
 }
 
 /**
@@ -244,7 +246,7 @@ export function authorize(
     if (!name) throw new LeaseholdError('SERVER_ADMIN_AUTH_REQUIRED', 'the API token is unknown or revoked');
     return { kind: 'token', name };
   }
-  const sessionId = readSessionCookie(credentials.cookie);
+  const sessionId = readSessionCookie(credentials.cookie, { secure: credentials.secure });
   if (!sessionId)
     throw new LeaseholdError('SERVER_ADMIN_AUTH_REQUIRED', 'no session cookie and no API token');
   const session = store.useSession(sessionId, now);

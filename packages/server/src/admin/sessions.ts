@@ -51,9 +51,16 @@ export function clearedSessionCookie(options: { secure: boolean }): string {
   return sessionCookie('', { ...options, maxAgeSeconds: 0 });
 }
 
-/** The session id a request carries: the `__Host-` cookie first. */
-export function readSessionCookie(header: string | undefined): string | undefined {
-  return readCookie(header, SECURE_SESSION_COOKIE) ?? readCookie(header, SESSION_COOKIE);
+/**
+ * The session id a request carries, from the cookie of the server's mode only: over TLS the
+ * `__Host-` one, because a plain `leasehold_session` could have been planted by a plain-HTTP page
+ * on this host (cookies do not keep ports apart) to fix a session of the attacker's choosing.
+ */
+export function readSessionCookie(
+  header: string | undefined,
+  options: { secure: boolean },
+): string | undefined {
+  return readCookie(header, options.secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
 }
 
 export function readCookie(header: string | undefined, name: string = SESSION_COOKIE): string | undefined {

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminStore } from '../admin/adminStore.ts';
 import { adminOpenApi } from '../admin/openapi.ts';
@@ -94,8 +98,45 @@ describe('session cookie', () => {
     expect(sessionCookie('abc', { secure: false, maxAgeSeconds: 60 })).toBe(
       'leasehold_session=abc; Path=/v1/admin; HttpOnly; SameSite=Strict; Max-Age=60',
     );
-    expect(readSessionCookie('x=1; __Host-leasehold_session=s1')).toBe('s1');
-    expect(readSessionCookie('leasehold_session=s2')).toBe('s2');
+    const both = 'x=1; leasehold_session=plain; __Host-leasehold_session=host';
+    expect(readSessionCookie(both, { secure: true })).toBe('host');
+    expect(readSessionCookie(both, { secure: false })).toBe('plain');
+    expect(readSessionCookie('leasehold_session=planted', { secure: true })).toBeUndefined();
+  });
+
+  it('over TLS: the login sets the __Host- cookie, which opens the API; a planted plain cookie does not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'leasehold-tls-'));
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+        .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2'])
+        .concat(['-subj', '/CN=127.0.0.1']),
+      { stdio: 'ignore' },
+    );
+    const { server } = await syncedLocalServer([CAD]);
+    const https = { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) };
+    const app = buildServerApp(server, { https });
+    try {
+      new AdminStore(server.store.db).createUser('root', await hashPassword(OLD, FAST), new Date());
+      const login = await app.inject({
+        method: 'POST',
+        url: '/v1/admin/session',
+        payload: { user: 'root', password: OLD },
+      });
+      const setCookie = login.headers['set-cookie'] as string;
+      expect(setCookie).toMatch(
+        /^__Host-leasehold_session=[\w-]{43}; Path=\/; HttpOnly; SameSite=Strict; .*; Secure$/,
+      );
+      const id = setCookie.split(';')[0]?.split('=')[1] as string;
+      const status = (cookie: string) => app.inject({ url: '/v1/admin/status', headers: { cookie } });
+      expect((await status(`__Host-leasehold_session=${id}`)).statusCode).toBe(200);
+      // The same valid id under the plain name, as a plain-HTTP page on this host could set it.
+      const planted = await status(`leasehold_session=${id}`);
+      expect([planted.statusCode, planted.json().error.code]).toEqual([401, 'SERVER_ADMIN_AUTH_REQUIRED']);
+    } finally {
+      await app.close();
+      server.close();
+    }
   });
 });
 

@@ -93,6 +93,7 @@ export function registerAdminRoutes(
             authorization: request.headers.authorization,
             cookie: request.headers.cookie,
             csrf: request.headers['x-csrf-token'],
+            secure: options.secure,
           },
           store,
           now(),
@@ -149,7 +150,7 @@ export function registerAdminRoutes(
       throw new LeaseholdError('SERVER_ADMIN_LOGIN_FAILED');
     }
     // A session id a browser brought to the login is never kept: the login always issues a new one.
-    const presented = readSessionCookie(request.headers.cookie);
+    const presented = readSessionCookie(request.headers.cookie, options);
     if (presented) store.endSession(hashSecret(presented));
     const created = store.createSession(user, at);
     store.audit(at, 'admin.login', `${user} from ${request.ip}`);
