@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Daemon, daemon, leasehold } from '../support/leasehold.ts';
+import { BIN, type Daemon, daemon, leasehold } from '../support/leasehold.ts';
 import { LocalServerHandle, World } from '../support/world.ts';
 
 describe('the admin API of a running local server, used with an API token (issue 5)', () => {
@@ -146,6 +147,21 @@ describe('the admin API of a running local server, used with an API token (issue
       });
     expect((await login(generatedPassword)).status).toBe(401);
     expect((await login('a new password for root')).status).toBe(200);
+
+    // Without --password-file it reads the first line of standard input (never an argument).
+    const piped = spawnSync(
+      process.execPath,
+      [BIN, 'server', 'admin', 'password', '--data-dir', local.dataDir, '--json'],
+      {
+        input: 'piped in through stdin\nignored second line\n',
+        encoding: 'utf8',
+        env: { ...process.env, ...world.env },
+      },
+    );
+    expect(piped.status, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ user: 'root', changed: true, sessionsEnded: 1 });
+    expect((await login('a new password for root')).status).toBe(401);
+    expect((await login('piped in through stdin')).status).toBe(200);
   });
 
   it('`server audit verify` passes on the real log, and names the entry someone edited behind its back', async () => {
