@@ -158,6 +158,11 @@ export const syncResponseSchema = z.strictObject({
   vendorKeyAnnouncements: announcementsSchema.optional(),
   /** S8: vendor signing keys the vendor retired; a local server stops trusting them. */
   retiredVendorKeyIds: z.array(z.string().min(1).max(100)).max(50).optional(),
+  /** S3: what the central server noticed about this server's state, e.g. a sync count gone backwards. */
+  stateFlags: z
+    .array(z.enum(['SERVER_STATE_ROLLBACK']))
+    .max(4)
+    .optional(),
 });
 export type SyncResponse = z.infer<typeof syncResponseSchema>;
 

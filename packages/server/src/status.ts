@@ -53,6 +53,13 @@ export function readStatus(server: LocalServer): ServerStatus {
     lastSyncAttempt: attempt ?? null,
     licenses,
     autoSync,
-    messages: statusMessages({ now, sync: state, clock, licenses, autoSync }),
+    messages: statusMessages({
+      now,
+      sync: state,
+      clock,
+      licenses,
+      autoSync,
+      stateRollbackAt: server.store.meta('sync.stateRollbackAt') ?? null,
+    }),
   };
 }

@@ -212,6 +212,8 @@ async function decideAndRecord(
     ),
     ...(announcements.length ? { vendorKeyAnnouncements: [...announcements] } : {}),
     ...(ctx.retiredVendorKeyIds?.length ? { retiredVendorKeyIds: [...ctx.retiredVendorKeyIds] } : {}),
+    // The local server says so in its status (issue 8): its administrator may not know of the restore.
+    ...(flags.includes(SERVER_STATE_ROLLBACK) ? { stateFlags: [SERVER_STATE_ROLLBACK] } : {}),
   };
   const sealed = await sealSyncResponse(response, ctx.vendorKeys, opened.serverEncryption);
   await log('ok', { version, flags });

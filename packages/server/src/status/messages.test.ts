@@ -195,3 +195,14 @@ describe('statusMessages: automatic sync and the clock', () => {
     ]);
   });
 });
+
+describe('SERVER_STATE_ROLLBACK (issue 8 item 8)', () => {
+  it('warns for 30 days after the central server saw the sync count go backwards, then stops', () => {
+    const flagged = '2027-03-02T10:00:00.000Z';
+    const at = (days: number) => new Date(Date.parse(flagged) + days * DAY_MS);
+    expect(codes(facts(at(0), { stateRollbackAt: flagged }))).toContain('SERVER_STATE_ROLLBACK');
+    expect(codes(facts(at(30), { stateRollbackAt: flagged }))).toContain('SERVER_STATE_ROLLBACK');
+    expect(codes(facts(at(31), { stateRollbackAt: flagged }))).not.toContain('SERVER_STATE_ROLLBACK');
+    expect(codes(facts(at(0), { stateRollbackAt: null }))).not.toContain('SERVER_STATE_ROLLBACK');
+  });
+});

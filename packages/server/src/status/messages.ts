@@ -17,7 +17,8 @@ export type StatusMessageCode =
   | 'LICENSE_EXPIRING'
   | 'LICENSE_EXPIRED'
   | 'LICENSE_NOT_STARTED'
-  | 'AUTO_SYNC_FAILED';
+  | 'AUTO_SYNC_FAILED'
+  | 'SERVER_STATE_ROLLBACK';
 
 /** S11: the Manager warns when 30, 7 and 1 day(s) remain before the required sync. */
 export const SYNC_DUE_THRESHOLDS = [
@@ -43,7 +44,12 @@ export interface MessageFacts {
     consecutiveFailures: number;
     retryAt: string | null;
   };
+  /** When the central server last saw this server's sync count go backwards (S3), if ever. */
+  stateRollbackAt?: string | null;
 }
+
+/** How long the Manager keeps saying that the vendor saw this server's state go back. */
+export const STATE_ROLLBACK_NOTICE_DAYS = 30;
 
 const syncFix = (autoSyncMode: string) =>
   autoSyncMode === 'off'
@@ -62,9 +68,22 @@ export function statusMessages(facts: MessageFacts): StatusMessage[] {
     ...clockMessages(facts),
     ...syncMessages(facts),
     ...autoSyncMessages(facts),
+    ...stateMessages(facts),
     ...licenseMessages(facts),
   ];
   return messages.sort((a, b) => LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level]);
+}
+
+function stateMessages({ now, stateRollbackAt }: MessageFacts): StatusMessage[] {
+  if (!stateRollbackAt) return [];
+  if (now.getTime() - Date.parse(stateRollbackAt) > STATE_ROLLBACK_NOTICE_DAYS * DAY_MS) return [];
+  return [
+    {
+      level: 'warning',
+      code: 'SERVER_STATE_ROLLBACK',
+      text: `at the sync of ${stateRollbackAt.slice(0, 10)} the vendor's server saw this server's sync count go backwards, as after restoring a backup or a virtual machine snapshot, or on a copy of this server; the vendor has been told. If no backup was restored, look for a second copy of this server's data folder`,
+    },
+  ];
 }
 
 function clockMessages({ clock }: MessageFacts): StatusMessage[] {

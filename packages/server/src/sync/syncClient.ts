@@ -103,6 +103,8 @@ export class SyncClient {
       receivedAt: now,
       clockHighWater: new Date(Math.max(signedTime, now.getTime())),
     });
+    if (response.stateFlags?.includes('SERVER_STATE_ROLLBACK'))
+      store.setMeta('sync.stateRollbackAt', now.toISOString());
     // S8: a key announced by a trusted one is kept only once its response has been accepted.
     if (learnedVendorKey) trustAnnouncedVendorKey(vendor, learnedVendorKey.kid, learnedVendorKey.publicKey);
     const dropped = distrustRetiredVendorKeys(vendor, response.retiredVendorKeyIds ?? [], vendorKid);
