@@ -23,7 +23,9 @@ import {
   signCompactEd25519,
   verifyCompactEd25519,
 } from './compactJose.ts';
-import { keyIdOf, publicJwkOf } from './keys.ts';
+import { open, seal } from './envelope.ts';
+import { generatePartyKeys, keyIdOf, publicJwkOf } from './keys.ts';
+import { syncResponseSchema } from './schemas.ts';
 
 const signer = generateKeyPairSync('ed25519');
 const otherSigner = generateKeyPairSync('ed25519');
@@ -245,24 +247,26 @@ describe('JWS refusals', () => {
   });
 
   it('refuses non-canonical base64url in every part', () => {
-    const [h, p, s] = jws.split('.') as [string, string, string];
-    // The header and payload here leave spare bits in their last character; the signature (64 bytes) too.
-    const sibling = (part: string) => {
-      const last = ALPHABET.indexOf(part.at(-1) as string);
-      return part.slice(0, -1) + ALPHABET[last + 1];
-    };
-    for (const changed of [`${sibling(h)}.${p}.${s}`, `${h}.${sibling(p)}.${s}`, `${h}.${p}.${sibling(s)}`]) {
-      expect(refusal(() => verifyMine(changed))).toBe('malformed');
+    const parts = jws.split('.');
+    for (const [i, part] of parts.entries()) {
+      const variants = [
+        // The standard alphabet, which Node's base64url decoder also takes.
+        `+${part.slice(1)}`,
+        `/${part.slice(1)}`,
+        `${part}=`,
+        `${part.slice(0, 2)} ${part.slice(2)}`,
+        `${part.slice(0, 2)}\n${part.slice(2)}`,
+        `${part.slice(0, 2)}*${part.slice(2)}`,
+      ];
+      // A spare bit set in the last character decodes to the same bytes.
+      if (part.length % 4 !== 0)
+        variants.push(part.slice(0, -1) + ALPHABET[ALPHABET.indexOf(part.at(-1) as string) ^ 1]);
+      for (const variant of variants) {
+        const changed = parts.map((p, j) => (j === i ? variant : p)).join('.');
+        expect(refusal(() => verifyMine(changed))).toBe('malformed');
+      }
     }
-    for (const changed of [
-      `${h}=.${p}.${s}`,
-      `${h}.${p}.${s}==`,
-      ` ${jws}`,
-      `${jws}\n`,
-      jws.replace(/-|_/, '+'),
-    ]) {
-      expect(refusal(() => verifyMine(changed))).toBe('malformed');
-    }
+    expect(parts.map((part) => part.length % 4)).toContain(2); // the signature's 64 bytes, at least
   });
 
   it('refuses other algorithms, including none, and extensions it does not implement', async () => {
@@ -305,6 +309,7 @@ describe('JWS refusals', () => {
       'too-large',
     );
     expect(refusal(() => verifyMine('A'.repeat(DEFAULT_MAX_COMPACT_LENGTH + 1)))).toBe('too-large');
+    expect(refusal(() => verifyMine('.'.repeat(DEFAULT_MAX_COMPACT_LENGTH)))).toBe('malformed');
   });
 
   it('refuses to sign or verify with the wrong kind of key or header', () => {
@@ -467,5 +472,67 @@ describe('key ids', () => {
     const sibling = { ...jwk, x: jwk.x.slice(0, -1) + ALPHABET[last ^ 1] };
     expect(refusal(() => publicKeyWithId(sibling))).toBe('malformed');
     expect(() => publicKeyWithId({ crv: 'X25519', x: b64('short') })).toThrow(CompactJoseError);
+  });
+});
+
+describe('the envelope, as envelope.ts seals and opens it with jose today', () => {
+  it('opens what seal() writes, and open() accepts what this module writes', async () => {
+    const sender = await generatePartyKeys();
+    const receiver = await generatePartyKeys();
+    const typ = 'leasehold.sync-response';
+    const response = {
+      type: typ,
+      formatVersion: 1,
+      licenseServerId: 'LS-AAAA-BBBB-CCCC',
+      requestId: 'abcdefghijklmnopqrstuv',
+      serverKeyId: 'server-kid',
+      serverKeyCertificate: 'certificate',
+      issuedAt: '2026-01-01T00:00:00.000Z',
+      allocation: {
+        licenseServerId: 'LS-AAAA-BBBB-CCCC',
+        version: 1,
+        issuedAt: '2026-01-01T00:00:00.000Z',
+        licenses: [],
+      },
+    };
+    const sealed = await seal({
+      typ,
+      payload: response,
+      signer: sender.signing,
+      recipient: receiver.encryption,
+    });
+    const { header: outer, plaintext } = decryptCompactEcdhEsA256Gcm(sealed, receiver.encryption.privateKey);
+    expect(outer).toMatchObject({
+      alg: 'ECDH-ES',
+      enc: 'A256GCM',
+      kid: receiver.encryption.kid,
+      typ,
+      lhv: 1,
+    });
+    const { header: inner, payload: bytes } = verifyCompactEd25519(
+      new TextDecoder().decode(plaintext),
+      sender.signing.publicKey,
+    );
+    expect(inner).toEqual({ alg: 'EdDSA', kid: sender.signing.kid, typ, lhv: 1 });
+    expect(JSON.parse(new TextDecoder().decode(bytes))).toEqual(response);
+
+    const jws = signCompactEd25519(
+      new TextEncoder().encode(JSON.stringify(response)),
+      { alg: 'EdDSA', kid: sender.signing.kid, typ, lhv: 1 },
+      sender.signing.privateKey,
+    );
+    const mine = encryptCompactEcdhEsA256Gcm(
+      new TextEncoder().encode(jws),
+      { alg: 'ECDH-ES', enc: 'A256GCM', kid: receiver.encryption.kid, typ, lhv: 1 },
+      receiver.encryption.publicKey,
+    );
+    const opened = await open({
+      typ,
+      message: mine,
+      decryptionKeys: new Map([[receiver.encryption.kid, receiver.encryption.privateKey]]),
+      resolveSigner: (kid) => (kid === sender.signing.kid ? sender.signing.publicKey : undefined),
+      schema: syncResponseSchema,
+    });
+    expect(opened).toEqual({ payload: response, signerKid: sender.signing.kid });
   });
 });

@@ -74,7 +74,8 @@ function split(compact: string, parts: number, limits: OpenLimits | undefined): 
   if (typeof compact !== 'string') throw refuse('malformed', 'not a string');
   if (compact.length > (limits?.maxLength ?? DEFAULT_MAX_COMPACT_LENGTH))
     throw refuse('too-large', 'longer than any message accepted here');
-  const segments = compact.split('.');
+  // At most one part more than expected is split off: a string of dots costs no array of millions.
+  const segments = compact.split('.', parts + 1);
   if (segments.length !== parts) throw refuse('malformed', `not ${parts} parts`);
   return segments;
 }
