@@ -107,12 +107,10 @@ const pct = (text: string) =>
     )
     .join('');
 
-// Malformed percent-encoding ('%zz') and segments over Fastify's 100-character parameter limit are
-// left out here: see the it.fails cases in the fuzz tests.
 const segment = fc.oneof(
+  weirdString.map(pct),
   fc.string({ unit: 'binary', maxLength: 8 }).map(pct),
-  fc.string({ unit: 'grapheme', maxLength: 8 }).map(pct),
-  fc.constantFrom('..', '%2e%2e', '%2F', '%00', 'AAAAAAAAAAAAAAAA', 'LS-AAAA-BBBB-CCCC', 'a?b=c'),
+  fc.constantFrom('..', '%2e%2e', '%2F', '%00', '%', '%zz', 'AAAAAAAAAAAAAAAA', 'LS-AAAA-BBBB-CCCC', 'a?b=c'),
 );
 
 export function hostileRequest(route: WalkedRoute, credentials: Credentials): fc.Arbitrary<InjectOptions> {
@@ -150,10 +148,9 @@ export function hostileRequest(route: WalkedRoute, credentials: Credentials): fc
     ),
     { nil: undefined },
   );
-  // One value per key here: duplicated keys are walked on their own (duplicateQueryFailures).
-  const query = fc.uniqueArray(fc.tuple(fc.oneof(weirdString, fc.constantFrom(...QUERY_KEYS)), weirdString), {
+  // Keys may repeat (`?since=a&since=b` parses to an array); duplicateQueryFailures walks each key too.
+  const query = fc.array(fc.tuple(fc.oneof(weirdString, fc.constantFrom(...QUERY_KEYS)), weirdString), {
     maxLength: 4,
-    selector: ([key]) => key,
   });
   const rawQuery = fc.subarray([
     '%zz',
@@ -296,15 +293,4 @@ export async function duplicateQueryFailures(
     }
   }
   return failures;
-}
-
-/** Replaces every NUL character (raw, percent-encoded or JSON-escaped) in a request. */
-export function withoutNul(request: InjectOptions): InjectOptions {
-  const clean = (text: string) =>
-    text.replaceAll('\u0000', 'NUL').replaceAll('%00', 'NUL').replaceAll('\\u0000', 'NUL');
-  return {
-    ...request,
-    url: clean(String(request.url)),
-    ...(typeof request.payload === 'string' ? { payload: clean(request.payload) } : {}),
-  };
 }
