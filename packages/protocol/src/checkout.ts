@@ -1,9 +1,15 @@
 import type { KeyObject } from 'node:crypto';
-import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
+import {
+  type PublicKeyWithId,
+  publicKeyWithId,
+  signCompactEd25519,
+  verifyCompactEd25519,
+} from './compactJose.ts';
 import { unexpectedHeaderName } from './envelope.ts';
 import { LeaseholdError } from './errors.ts';
-import { type KeyWithId, keyIdOf, publicKeyFromJwk } from './keys.ts';
+import type { KeyWithId } from './keys.ts';
 import { ed25519PublicJwkSchema, licenseServerIdSchema } from './schemas.ts';
 
 /**
@@ -46,15 +52,17 @@ const CERTIFICATE_HEADER_NAMES: ReadonlySet<string> = new Set(['alg', 'kid', 'ty
 
 const encoder = new TextEncoder();
 
-function signCompact(
+async function signCompact(
   typ: string,
   payload: unknown,
   signer: KeyWithId,
   extra: Record<string, unknown> = {},
 ): Promise<string> {
-  return new CompactSign(encoder.encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg: 'EdDSA', kid: signer.kid, typ, lhv: 1, ...extra })
-    .sign(signer.privateKey);
+  return signCompactEd25519(
+    encoder.encode(JSON.stringify(payload)),
+    { alg: 'EdDSA', kid: signer.kid, typ, lhv: 1, ...extra },
+    signer.privateKey,
+  );
 }
 
 export function signServerKeyCertificate(
@@ -113,7 +121,7 @@ async function verifyCompact<S extends z.ZodType>(
   if (!verificationKey) throw invalid(`signed by an unknown key (${typ})`);
   let payload: Uint8Array;
   try {
-    payload = (await compactVerify(compact, verificationKey, { algorithms: ['EdDSA'] })).payload;
+    payload = verifyCompactEd25519(compact, verificationKey, { maxLength: MAX_CHECKOUT_TOKEN_BYTES }).payload;
   } catch {
     throw invalid(`the signature does not verify (${typ})`);
   }
@@ -154,15 +162,21 @@ export async function verifyCheckoutToken(
     (kid) => options.vendorSigningKeys.get(kid),
     serverKeyCertificateSchema,
   );
-  const serverKey = publicKeyFromJwk(certificate.payload.serverSigningKey);
-  if ((await keyIdOf(serverKey)) !== certificate.payload.serverKeyId) {
+  let serverKey: PublicKeyWithId;
+  try {
+    // Made once per server key and cached: every checkout of that server carries the same key.
+    serverKey = publicKeyWithId(certificate.payload.serverSigningKey);
+  } catch {
+    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'the certificate carries a malformed key');
+  }
+  if (serverKey.kid !== certificate.payload.serverKeyId) {
     throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'the certificate names another key');
   }
   const { payload } = await verifyCompact(
     compact,
     CHECKOUT_TOKEN_TYPE,
     TOKEN_HEADER_NAMES,
-    (kid) => (kid === certificate.payload.serverKeyId ? serverKey : undefined),
+    (kid) => (kid === serverKey.kid ? serverKey.publicKey : undefined),
     checkoutTokenSchema,
   );
   if (payload.licenseServerId !== certificate.payload.licenseServerId) {

@@ -1,6 +1,12 @@
 import type { KeyObject } from 'node:crypto';
-import { CompactEncrypt, CompactSign, compactDecrypt, compactVerify, decodeProtectedHeader } from 'jose';
+import { decodeProtectedHeader } from 'jose';
 import type { z } from 'zod';
+import {
+  decryptCompactEcdhEsA256Gcm,
+  encryptCompactEcdhEsA256Gcm,
+  signCompactEd25519,
+  verifyCompactEd25519,
+} from './compactJose.ts';
 import { LeaseholdError } from './errors.ts';
 import type { KeyWithId } from './keys.ts';
 import { describeIssues } from './schemas.ts';
@@ -25,12 +31,16 @@ export interface SealOptions {
 }
 
 export async function seal({ typ, payload, signer, recipient }: SealOptions): Promise<string> {
-  const jws = await new CompactSign(encoder.encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg: 'EdDSA', kid: signer.kid, typ, lhv: ENVELOPE_VERSION })
-    .sign(signer.privateKey);
-  return new CompactEncrypt(encoder.encode(jws))
-    .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM', kid: recipient.kid, typ, lhv: ENVELOPE_VERSION })
-    .encrypt(recipient.publicKey);
+  const jws = signCompactEd25519(
+    encoder.encode(JSON.stringify(payload)),
+    { alg: 'EdDSA', kid: signer.kid, typ, lhv: ENVELOPE_VERSION },
+    signer.privateKey,
+  );
+  return encryptCompactEcdhEsA256Gcm(
+    encoder.encode(jws),
+    { alg: 'ECDH-ES', enc: 'A256GCM', kid: recipient.kid, typ, lhv: ENVELOPE_VERSION },
+    recipient.publicKey,
+  );
 }
 
 /** Says which key may have signed a message; `undefined` means the signer is not trusted. */
@@ -118,9 +128,8 @@ export async function open<S extends z.ZodType>(options: OpenOptions<S>): Promis
 
   let jws: string;
   try {
-    const { plaintext } = await compactDecrypt(message, decryptionKey, {
-      keyManagementAlgorithms: ['ECDH-ES'],
-      contentEncryptionAlgorithms: ['A256GCM'],
+    const { plaintext } = decryptCompactEcdhEsA256Gcm(message, decryptionKey, {
+      maxLength: MAX_MESSAGE_BYTES,
     });
     jws = decoder.decode(plaintext);
   } catch {
@@ -141,7 +150,7 @@ export async function open<S extends z.ZodType>(options: OpenOptions<S>): Promis
   if (!signerKey) throw new LeaseholdError('SIGNER_UNKNOWN');
   let verifiedBytes: Uint8Array;
   try {
-    verifiedBytes = (await compactVerify(jws, signerKey, { algorithms: ['EdDSA'] })).payload;
+    verifiedBytes = verifyCompactEd25519(jws, signerKey, { maxLength: MAX_MESSAGE_BYTES }).payload;
   } catch {
     throw new LeaseholdError('SIGNATURE_INVALID');
   }

@@ -1,8 +1,9 @@
 import type { KeyObject } from 'node:crypto';
+import { publicKeyWithId } from './compactJose.ts';
 import { open, seal } from './envelope.ts';
 import { LeaseholdError } from './errors.ts';
 import { type AnnouncedKey, findAnnouncedKey } from './keyAnnouncement.ts';
-import { keyIdOf, type PartyKeys, publicKeyFromJwk, type VendorPublicKeys } from './keys.ts';
+import type { PartyKeys, VendorPublicKeys } from './keys.ts';
 import {
   SYNC_REQUEST_TYPE,
   SYNC_RESPONSE_TYPE,
@@ -32,6 +33,15 @@ export interface OpenedSyncRequest {
   serverEncryption: { kid: string; publicKey: KeyObject };
 }
 
+/** A key the request carries, made once per distinct key; one spelling per key (canonical base64url). */
+function requestKey(jwk: Parameters<typeof publicKeyWithId>[0]) {
+  try {
+    return publicKeyWithId(jwk);
+  } catch {
+    throw new LeaseholdError('MESSAGE_MALFORMED', 'a server key in the request is not canonical base64url');
+  }
+}
+
 /**
  * The central server opens a request. The signature must verify with the signing key the request
  * itself carries: that is the proof that the sender holds the private key it asks to be bound to (S3).
@@ -46,15 +56,15 @@ export async function openSyncRequest(message: string, vendorKeys: PartyKeys): P
       const parsed = syncRequestSchema.safeParse(unverified);
       if (!parsed.success)
         throw new LeaseholdError('MESSAGE_MALFORMED', 'the request does not carry valid server keys');
-      const key = publicKeyFromJwk(parsed.data.serverKeys.signing);
-      return (await keyIdOf(key)) === kid ? key : undefined;
+      const signing = requestKey(parsed.data.serverKeys.signing);
+      return signing.kid === kid ? signing.publicKey : undefined;
     },
   });
-  const encryptionKey = publicKeyFromJwk(payload.serverKeys.encryption);
+  const encryption = requestKey(payload.serverKeys.encryption);
   return {
     request: payload,
     serverSigningKid: signerKid,
-    serverEncryption: { kid: await keyIdOf(encryptionKey), publicKey: encryptionKey },
+    serverEncryption: { kid: encryption.kid, publicKey: encryption.publicKey },
   };
 }
 
