@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AdminStore } from '../admin/adminStore.ts';
 import { hashPassword } from '../admin/password.ts';
 import { adminRoutes } from '../admin/policies.ts';
+import { SESSION_IDLE_MS, SESSION_MAX_MS } from '../admin/sessions.ts';
 import type { LocalServer } from '../localServer.ts';
 import { syncedLocalServer } from '../test-support/localServer.ts';
 import { license } from '../test-support/syncedServer.ts';
@@ -17,11 +18,13 @@ describe('admin API authorization, route by route', () => {
   let valid: string;
   let cookie: string;
   let csrfToken: string;
+  let clock: Awaited<ReturnType<typeof syncedLocalServer>>['clock'];
+  let store: AdminStore;
 
   beforeAll(async () => {
-    ({ server } = await syncedLocalServer([license({ components: [{ name: 'Base', seats: 2 }] })]));
+    ({ server, clock } = await syncedLocalServer([license({ components: [{ name: 'Base', seats: 2 }] })]));
     app = buildServerApp(server);
-    const store = new AdminStore(server.store.db);
+    store = new AdminStore(server.store.db);
     const at = new Date('2027-03-01T09:00:00Z');
     store.createUser('root', await hashPassword('correct horse battery', { N: 1024, r: 8, p: 1 }), at);
     revoked = store.createToken('old', at).token;
@@ -102,6 +105,30 @@ describe('admin API authorization, route by route', () => {
         const withCsrf = await call({ cookie, 'x-csrf-token': csrfToken });
         expect([401, 403]).not.toContain(withCsrf.statusCode);
       }
+      // A session idle for longer than the limit is refused, CSRF header and all (the clock moves on).
+      const idle = store.createSession('root', clock.now());
+      clock.set(clock.now().getTime() + SESSION_IDLE_MS + 1000);
+      const late = await call({
+        cookie: `leasehold_session=${idle.sessionId}`,
+        'x-csrf-token': idle.csrfToken,
+      });
+      expect([late.statusCode, late.json().error.code], 'an idle session').toEqual([
+        401,
+        'SERVER_ADMIN_AUTH_REQUIRED',
+      ]);
     },
   );
+
+  it('ends a session at its absolute limit even while it is in use', async () => {
+    const session = store.createSession('root', clock.now());
+    const status = () =>
+      app.inject({ url: '/v1/admin/status', headers: { cookie: `leasehold_session=${session.sessionId}` } });
+    const start = clock.now().getTime();
+    for (let at = start; at < start + SESSION_MAX_MS; at += SESSION_IDLE_MS / 2) {
+      clock.set(at);
+      expect((await status()).statusCode).toBe(200);
+    }
+    clock.set(start + SESSION_MAX_MS + 1000);
+    expect((await status()).json().error.code).toBe('SERVER_ADMIN_AUTH_REQUIRED');
+  });
 });
