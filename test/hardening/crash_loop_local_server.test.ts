@@ -225,13 +225,13 @@ describe(`the local server under kill -9, ${KILLS} times (seed ${SEED})`, () => 
       let alive = true;
       const exited = new Promise<void>((resolve) => running.child.once('exit', () => resolve()));
       const workers = Array.from({ length: 6 }, async () => {
-        while (alive) await act(url).catch(() => undefined);
+        while (alive) await act(url).catch(() => new Promise((resolve) => setImmediate(resolve)));
       });
       const syncAfterMs = random.int(0, 600);
       const sync = new Promise((resolve) => setTimeout(resolve, syncAfterMs)).then(() =>
         adminSync(url).catch(() => undefined),
       );
-      await new Promise((resolve) => setTimeout(resolve, random.int(50, 1_200)));
+      await new Promise((resolve) => setTimeout(resolve, random.int(50, 800)));
       running.child.kill('SIGKILL');
       alive = false;
       await exited;
