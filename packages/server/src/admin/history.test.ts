@@ -211,3 +211,29 @@ describe('retention', () => {
     }
   });
 });
+
+describe('sampling at the reaper tick', () => {
+  it('writes the hours in which seats are held, and nothing for idle hours', async () => {
+    const { server, clock } = await syncedLocalServer([{ ...CAD, maxCheckoutHours: 8 }]);
+    try {
+      clock.set('2027-03-01T09:50:00Z');
+      const lease = server.leases.checkout({ components: ['Render'], user: 'ann', computer: 'a', hours: 2 });
+      clock.set('2027-03-01T10:05:00Z');
+      server.leases.expire(); // held into 10:00
+      server.leases.release(lease.id, { kind: 'checkout', by: 'client' });
+      clock.set('2027-03-01T11:05:00Z');
+      server.leases.expire(); // nothing held at 11:00
+      const hours = (component: string) =>
+        server.leases
+          .history(0, Number.MAX_SAFE_INTEGER)
+          .filter((r) => r.component === component)
+          .map((r) => [new Date(r.hour).toISOString().slice(11, 16), r.peak]);
+      expect(hours('Render')).toEqual([
+        ['09:00', 1],
+        ['10:00', 1],
+      ]);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -35,7 +35,7 @@ export class UsageHistory {
     );
     this.#sampleAll = db.prepare(
       `insert into usage_history (hour, license_number, component, peak)
-       select ?, license_number, component, seats from seat_usage where true ${raise}`,
+       select ?, license_number, component, seats from seat_usage where seats > 0 ${raise}`,
     );
     this.#denial = db.prepare(
       `insert into usage_history (hour, license_number, component, denials) values (?, ?, ?, 1)
@@ -60,7 +60,10 @@ export class UsageHistory {
       for (const component of components) this.#denial.run(hour, number, component);
   }
 
-  /** Seats held across an hour boundary count in the new hour: the reaper calls this on each tick. */
+  /**
+   * Seats held across an hour boundary count in the new hour: the reaper calls this on each tick.
+   * Only held seats are written (an idle hour reads as zeros anyway), so an idle server writes nothing.
+   */
   sample(atMs: number): void {
     this.db.transaction(() => {
       this.#sampleAll.run(hourOf(atMs));
