@@ -11,6 +11,7 @@ import {
 } from '@leasehold/protocol';
 import { ADMIN_NAME, AdminStore } from './admin/adminStore.ts';
 import { generatePassword, hashPassword } from './admin/password.ts';
+import { MIN_NEW_PASSWORD } from './admin/policies.ts';
 import { type ServerConfig, saveServerConfig, serverConfigSchema, serverPaths } from './config.ts';
 import { openServerDatabase } from './store/open.ts';
 
@@ -36,8 +37,8 @@ export interface ServerInitOptions {
   clock?: Clock;
 }
 
-// Long enough that the rate-limited login (5 tries a minute) cannot be walked through.
-const MIN_ADMIN_PASSWORD = 10;
+// The same floor as a password change (MIN_NEW_PASSWORD): long enough that rate-limited logins cannot walk it.
+const MIN_ADMIN_PASSWORD = MIN_NEW_PASSWORD;
 
 /**
  * `leasehold server init`: validates the settings and the vendor public key file, creates this
