@@ -1,19 +1,12 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import type { AuditRow } from '../leases/leaseStore.ts';
 
 /** The SQL function the audit trigger calls; every connection registers it in openServerDatabase. */
 export const AUDIT_HASH_FUNCTION = 'leasehold_audit_hash';
 
-export interface ChainedRow {
-  id: number;
-  at: number;
-  action: string;
-  lease_id: string | null;
-  license_number: string | null;
-  user_name: string | null;
-  computer: string | null;
-  code: string | null;
-  detail: string | null;
+/** An audit_log row (leaseStore.ts) with the chain's hash (migration 6). */
+export interface ChainedRow extends AuditRow {
   hash: string | null;
 }
 
