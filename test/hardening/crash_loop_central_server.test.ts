@@ -8,6 +8,7 @@ import {
 } from '@leasehold/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeLocalServer } from '../../packages/central/src/test-support/localServers.ts';
+import { withoutSyncLimits } from '../support/centralConfig.ts';
 import { SeededRandom, seedFromEnvironment } from '../support/seededRandom.ts';
 import { World } from '../support/world.ts';
 
@@ -59,6 +60,7 @@ describe(`the central server under kill -9, ${KILLS} times (seed ${SEED})`, () =
 
   beforeAll(async () => {
     world = await World.start();
+    await withoutSyncLimits(world);
     vendor = await parseVendorPublicKeys(readFileSync(world.vendorKeysFile, 'utf8'));
     token = readFileSync(join(world.centralDir, 'admin-token'), 'utf8').trim();
     licensed = await world.createServerId('Licensed');

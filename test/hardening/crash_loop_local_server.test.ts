@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withoutSyncLimits } from '../support/centralConfig.ts';
 import { type Daemon, daemon } from '../support/leasehold.ts';
 import { SeededRandom, seedFromEnvironment } from '../support/seededRandom.ts';
 import { readServerDatabase } from '../support/serverDatabase.ts';
@@ -39,9 +40,22 @@ describe(`the local server under kill -9, ${KILLS} times (seed ${SEED})`, () => 
   const random = new SeededRandom(SEED);
   const acknowledged = new Map<string, Acknowledged>();
   const released = new Set<string>();
-  // Releases sent but not answered before the kill: the server may or may not have made them.
-  const uncertain = new Set<string>();
-  const tally = { kills: 0, grants: 0, renewals: 0, releases: 0, syncs: 0, fileSyncs: 0, autoSyncs: 0 };
+  // Releases and renewals (a renewal after a shrink withdraws the lease) sent and not yet answered:
+  // at a kill, the server may or may not have made them.
+  const inFlight = new Map<string, number>();
+  const begin = (lease: string) => inFlight.set(lease, (inFlight.get(lease) ?? 0) + 1);
+  const answered = (lease: string) => inFlight.set(lease, (inFlight.get(lease) ?? 1) - 1);
+  const unsettled = (lease: string) => (inFlight.get(lease) ?? 0) > 0;
+  const tally = {
+    kills: 0,
+    grants: 0,
+    renewals: 0,
+    releases: 0,
+    withdrawn: 0,
+    syncs: 0,
+    fileSyncs: 0,
+    autoSyncs: 0,
+  };
 
   const at = (offsetMs: number) => ({ LEASEHOLD_CLOCK_OFFSET_MS: String(offsetMs) });
 
@@ -62,6 +76,7 @@ describe(`the local server under kill -9, ${KILLS} times (seed ${SEED})`, () => 
 
   beforeAll(async () => {
     world = await World.start();
+    await withoutSyncLimits(world);
     id = await world.createServerId('Crash Loop');
     const added = await world.vendor([
       'license',
@@ -94,7 +109,7 @@ describe(`the local server under kill -9, ${KILLS} times (seed ${SEED})`, () => 
 
   /** One client or administrator action against the running server; failures after the kill are expected. */
   async function act(url: string): Promise<void> {
-    const held = [...acknowledged.keys()].filter((lease) => !uncertain.has(lease));
+    const held = [...acknowledged.keys()];
     const roll = random.next();
     if (roll < 0.55 || held.length === 0) {
       const components = random.chance(0.3) ? ['Base', 'Analysis'] : ['Base'];
@@ -111,21 +126,28 @@ describe(`the local server under kill -9, ${KILLS} times (seed ${SEED})`, () => 
       }
     } else if (roll < 0.75) {
       const lease = random.pick(held);
+      begin(lease);
       const answer = await fetch(`${url}/v1/leases/${lease}/renew`, { method: 'POST' });
       const body = (await answer.json()) as any;
+      answered(lease);
       const ack = acknowledged.get(lease);
       if (answer.status === 200 && ack) {
         ack.expiresAt = Date.parse(body.lease.expiresAt);
         tally.renewals += 1;
+      } else if (body?.error?.code === 'LEASE_SEATS_WITHDRAWN') {
+        // S2: a sync shrank the license and this renewal gave the seat back: an acknowledged end.
+        acknowledged.delete(lease);
+        released.add(lease);
+        tally.withdrawn += 1;
       }
     } else {
       const lease = random.pick(held);
-      uncertain.add(lease);
+      begin(lease);
       const answer = await fetch(`${url}/v1/leases/${lease}`, { method: 'DELETE' });
       await answer.arrayBuffer();
+      answered(lease);
       if (answer.status === 200) {
         acknowledged.delete(lease);
-        uncertain.delete(lease);
         released.add(lease);
         tally.releases += 1;
       }
@@ -160,7 +182,7 @@ describe(`the local server under kill -9, ${KILLS} times (seed ${SEED})`, () => 
     const disk = readServerDatabase(server.dataDir);
     expect(disk.integrity).toBe('ok');
     for (const [lease, ack] of acknowledged) {
-      if (uncertain.has(lease)) continue;
+      if (unsettled(lease)) continue;
       // A lease the server's own clock has let run out may be gone; any other must be on disk.
       if (ack.expiresAt > serverNowMs + 5_000)
         expect(disk.leases.has(lease), `acknowledged lease ${lease}`).toBe(true);
@@ -177,11 +199,11 @@ describe(`the local server under kill -9, ${KILLS} times (seed ${SEED})`, () => 
     const seats = Object.fromEntries(license.components.map((c: any) => [c.name, c.seats]));
     expect(VARIANTS).toContainEqual({ analysis: seats.Analysis, expiryDate: license.expiryDate });
     expect(seats.Base).toBe(BASE_SEATS);
-    // An unanswered release is settled by what is on disk.
-    for (const lease of uncertain) {
-      if (!disk.leases.has(lease)) acknowledged.delete(lease);
+    // A release or renewal left unanswered by the kill is settled by what is on disk.
+    for (const lease of acknowledged.keys()) {
+      if (unsettled(lease) && !disk.leases.has(lease)) acknowledged.delete(lease);
     }
-    uncertain.clear();
+    inFlight.clear();
     // Leases the reaper may take are no longer followed.
     for (const [lease, ack] of acknowledged) if (ack.expiresAt <= serverNowMs) acknowledged.delete(lease);
   }

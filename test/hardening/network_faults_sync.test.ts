@@ -63,7 +63,7 @@ describe('sync through a faulty network', () => {
     expect(slow.code, slow.stderr).toBe(0);
   }, 60_000);
 
-  it('falls back to the second port when the first refuses; a reset after connecting is not retried', async () => {
+  it('falls back to the second port when the first refuses; a reset after connecting is retried only if nothing went out', async () => {
     // Nothing listens on the first port: the request never went out, so the second port is tried.
     pointAt([await closedPort(), fallback.port]);
     const before = fallback.connections.length;
@@ -71,14 +71,23 @@ describe('sync through a faulty network', () => {
     expect(synced.code, synced.stderr).toBe(0);
     expect(fallback.connections.length).toBe(before + 1);
     pointAt([primary.port, fallback.port]);
-    // Accepted, then reset: the request may have reached the central server, so it is not sent again
-    // on the other port (a copy would be a replay); the sync fails with a code and changes nothing.
+    // Accepted, then reset. If the reset came before the request went out, the other port is
+    // tried and the sync succeeds; if after, the request may have reached the central server, so it
+    // is not sent again (a copy would be a replay): CENTRAL_UNAVAILABLE, and nothing changed.
     const status = stableStatus(await server.status());
+    const vendorBefore = await centralView();
     primary.always({ kind: 'reset' });
     const reset = await server.sync();
-    expect(reset.stderr).toContain('CENTRAL_UNAVAILABLE');
-    expect(fallback.connections.length).toBe(before + 1);
-    expect(stableStatus(await server.status())).toEqual(status);
+    const vendorAfter = await centralView();
+    if (reset.code === 0) {
+      expect(fallback.connections.length).toBe(before + 2);
+      expect(reset.json.allocationVersion).toBe(vendorAfter.lastAllocationVersion);
+    } else {
+      expect(reset.stderr).toContain('CENTRAL_UNAVAILABLE');
+      expect(fallback.connections.length).toBe(before + 1);
+      expect(stableStatus(await server.status())).toEqual(status);
+    }
+    expect(vendorAfter.lastAllocationVersion - vendorBefore.lastAllocationVersion).toBeLessThanOrEqual(1);
     primary.always({ kind: 'pass' });
   }, 60_000);
 
