@@ -1,9 +1,11 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LeaseholdError } from '@leasehold/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LeaseholdClient } from '../../packages/client/src/index.ts';
 import { buildServerApp } from '../../packages/server/src/http/app.ts';
-import type { LocalServer } from '../../packages/server/src/localServer.ts';
+import { type LocalServer, openLocalServer } from '../../packages/server/src/localServer.ts';
 import { syncedLocalServer } from '../../packages/server/src/test-support/localServer.ts';
 import { license } from '../../packages/server/src/test-support/syncedServer.ts';
 import { type Fault, FaultProxy } from '../support/faultProxy.ts';
@@ -44,7 +46,13 @@ describe('the SDK through a faulty network', () => {
     });
 
   beforeAll(async () => {
-    ({ server } = await syncedLocalServer([license({ components: [{ name: 'Base', seats: 20 }] })]));
+    const synced = await syncedLocalServer([license({ components: [{ name: 'Base', seats: 20 }] })]);
+    // The shortest lease there is (10 s), so that the SDK's own renewals happen within a test.
+    synced.server.close();
+    const configPath = join(synced.server.dataDir, 'server.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    writeFileSync(configPath, JSON.stringify({ ...config, leaseSeconds: 10 }, null, 2));
+    server = await openLocalServer(synced.server.dataDir, synced.clock);
     app = buildServerApp(server);
     await app.listen({ port: 0, host: '127.0.0.1' });
     proxy = await new FaultProxy({ port: (app.server.address() as { port: number }).port }).start();
@@ -134,4 +142,32 @@ describe('the SDK through a faulty network', () => {
     await active.close();
     expect(active.state).toBe('closed');
   });
+
+  it('keeps a self-renewing lease through a renewal cut mid-answer: it retries, one lease, renewed', async () => {
+    const active = await client.activate({ components: ['Base'] });
+    // The next connection (the first renewal's) is cut mid-answer; the ones after pass.
+    const next = proxy.connections.length;
+    proxy.plan = (n) => (n === next ? { kind: 'resetMidResponse', afterBytes: 40 } : { kind: 'pass' });
+    proxy.disconnectAll();
+    const renewed = new Promise((resolve) => active.once('renewed', resolve));
+    await renewed;
+    // The cut renewal, then the retry that got through on a new connection.
+    expect(proxy.connections.slice(next, next + 2)).toEqual(['resetMidResponse', 'pass']);
+    expect(active.state).toBe('active');
+    expect(held().n).toBe(1);
+    await active.close();
+  }, 20_000);
+
+  it('loses a self-renewing lease only when no renewal got through before its end (LEASE_EXPIRED)', async () => {
+    const active = await client.activate({ components: ['Base'] });
+    const started = performance.now();
+    await fault({ kind: 'halfOpen' });
+    const lost = await new Promise<LeaseholdError>((resolve) => active.once('lost', resolve));
+    expect(lost.code).toBe('LEASE_EXPIRED');
+    expect(lost.message).toContain('no answer within');
+    // Not before the lease's 10 s, and not long after.
+    expect(performance.now() - started).toBeGreaterThan(8_000);
+    expect(performance.now() - started).toBeLessThan(14_000);
+    expect(active.state).toBe('lost');
+  }, 20_000);
 });
