@@ -33,7 +33,9 @@ export async function withRouteTable<T extends FastifyInstance>(
   const seen = new Set<string>();
   const unique = routes.filter((r) => {
     const key = `${r.method} ${r.url}`;
-    return seen.has(key) ? false : (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
   return { app, routes: unique };
 }
