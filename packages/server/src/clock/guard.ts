@@ -45,13 +45,16 @@ export class ClockGuard {
   /** The effective time, or CLOCK_ROLLBACK. */
   now(): Date {
     const judgement = this.judge();
-    if (!judgement.ok) {
-      const minutes = Math.round(judgement.behindMs / 60_000);
-      throw new LeaseholdError(
-        'CLOCK_ROLLBACK',
-        `the clock is ${minutes} minute(s) behind ${judgement.highWater.toISOString()}, a time this server has already seen`,
-      );
-    }
+    if (!judgement.ok) throw rollbackError(judgement);
     return judgement.now;
   }
+}
+
+/** CLOCK_ROLLBACK for a clock judged behind the high-water mark. */
+export function rollbackError(judgement: { behindMs: number; highWater: Date }): LeaseholdError {
+  const minutes = Math.round(judgement.behindMs / 60_000);
+  return new LeaseholdError(
+    'CLOCK_ROLLBACK',
+    `the clock is ${minutes} minute(s) behind ${judgement.highWater.toISOString()}, a time this server has already seen`,
+  );
 }

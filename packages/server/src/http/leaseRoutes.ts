@@ -20,31 +20,31 @@ const leaseId = (value: string) => {
   return value;
 };
 
-/** The client API (L2, L3): thin adapters over the lease engine. */
+/** The client API (L2, L3): thin adapters over the lease engine's batched decisions. */
 export function registerLeaseRoutes(app: FastifyInstance, server: LocalServer): void {
   type Id = { Params: { id: string } };
   app.post('/v1/leases', async (request, reply) => {
-    const lease = server.leases.activate(parse(activationRequestSchema, request.body));
+    const lease = await server.leases.queued.activate(parse(activationRequestSchema, request.body));
     return reply.status(201).send({ lease });
   });
   app.post<Id>('/v1/leases/:id/renew', async (request) => ({
-    lease: server.leases.renew(leaseId(request.params.id)),
+    lease: await server.leases.queued.renew(leaseId(request.params.id)),
   }));
   app.delete<Id>('/v1/leases/:id', async (request) =>
-    server.leases.release(leaseId(request.params.id), { kind: 'floating', by: 'client' }),
+    server.leases.queued.release(leaseId(request.params.id), { kind: 'floating', by: 'client' }),
   );
   app.post('/v1/checkouts', async (request, reply) => {
-    const lease = server.leases.checkout(parse(checkoutRequestSchema, request.body));
+    const lease = await server.leases.queued.checkout(parse(checkoutRequestSchema, request.body));
     try {
       const token = await signCheckout(lease, server.config.licenseServerId, server.keys, server.store);
       return reply.status(201).send({ checkout: { ...lease, token } });
     } catch (error) {
-      server.leases.release(lease.id, { kind: 'checkout', by: 'client' });
+      await server.leases.queued.release(lease.id, { kind: 'checkout', by: 'client' });
       throw error;
     }
   });
   app.delete<Id>('/v1/checkouts/:id', async (request) => {
-    const { released } = server.leases.release(leaseId(request.params.id), {
+    const { released } = await server.leases.queued.release(leaseId(request.params.id), {
       kind: 'checkout',
       by: 'client',
     });

@@ -212,3 +212,71 @@ describe('LeaseEngine', () => {
     );
   });
 });
+
+describe('LeaseEngine.queued (the HTTP routes: one transaction per event-loop turn)', () => {
+  const outcomes = (promises: Promise<{ id: string }>[]) =>
+    Promise.allSettled(promises).then((all) =>
+      all.map((r) => (r.status === 'fulfilled' ? 'GRANTED' : (r.reason as LeaseholdError).code)),
+    );
+
+  it('grants no more seats than the license has when a burst arrives at once, and audits each denial', async () => {
+    const { engine, leaseStore } = syncedEngine([CAD]);
+    const users = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const results = await outcomes(
+      users.map((user) => engine.queued.activate({ components: ['Render'], user, computer: `pc-${user}` })),
+    );
+    expect(results.filter((r) => r === 'GRANTED')).toHaveLength(2);
+    expect(results.filter((r) => r === 'NO_SEATS_AVAILABLE')).toHaveLength(4);
+    expect(leaseStore.usage(CAD.number, 'Base')).toBe(2);
+    expect(leaseStore.auditEntries({ action: 'lease.denied' })).toHaveLength(4);
+  });
+
+  it('withdraws shrunk seats one holder at a time within a batch, as one by one would (S2)', async () => {
+    const three = license({ ...CAD, components: [{ name: 'Base', seats: 3 }] });
+    const { engine, sync, leaseStore } = syncedEngine([three]);
+    const held = ['a', 'b', 'c'].map((user) =>
+      engine.activate({ components: ['Base'], user, computer: user }),
+    );
+    sync([license({ ...CAD, components: [{ name: 'Base', seats: 1 }] })]);
+    const results = await outcomes(held.map((lease) => engine.queued.renew(lease.id)));
+    expect(results).toEqual(['LEASE_SEATS_WITHDRAWN', 'LEASE_SEATS_WITHDRAWN', 'GRANTED']);
+    expect(leaseStore.usage(CAD.number, 'Base')).toBe(1);
+  });
+
+  it('says LEASE_EXPIRED for a lease the batch itself expired, and releases and renews in one batch', async () => {
+    const { engine, clock } = syncedEngine([CAD]);
+    const late = engine.activate({ components: ['Base'], ...ann });
+    clock.advance(200_000);
+    const kept = engine.activate({ components: ['Base'], ...bob });
+    clock.advance(100_001);
+    const [expired, renewed, released] = await Promise.allSettled([
+      engine.queued.renew(late.id),
+      engine.queued.renew(kept.id),
+      engine.queued.release(kept.id, { kind: 'floating', by: 'client' }),
+    ]);
+    expect(expired.status === 'rejected' && (expired.reason as LeaseholdError).code).toBe('LEASE_EXPIRED');
+    expect(renewed.status === 'fulfilled' && Date.parse(renewed.value.expiresAt)).toBe(
+      clock.now().getTime() + 300_000,
+    );
+    expect(released).toEqual({ status: 'fulfilled', value: { released: kept.id } });
+    expect(engine.list()).toEqual([]);
+  });
+
+  it('refuses on an unsynchronized server, recording the denial, and still releases', async () => {
+    // A lease long enough to outlive the sync's 366 days, so that it is still held to be released.
+    const { engine, clock, leaseStore } = syncedEngine([CAD], { leaseSeconds: (400 * DAY_MS) / 1000 });
+    const lease = engine.activate({ components: ['Base'], ...ann });
+    clock.advance(367 * DAY_MS);
+    const results = await outcomes([
+      engine.queued.activate({ components: ['Base'], ...bob }),
+      engine.queued.renew(lease.id),
+      engine.queued.release(lease.id, { kind: 'floating', by: 'client' }).then(() => ({ id: lease.id })),
+    ]);
+    expect(results).toEqual(['NOT_SYNCHRONIZED', 'NOT_SYNCHRONIZED', 'GRANTED']);
+    expect(leaseStore.usage(CAD.number, 'Base')).toBe(0);
+    expect(leaseStore.auditEntries({ action: 'lease.denied' }).at(-1)).toMatchObject({
+      user_name: 'bob',
+      code: 'NOT_SYNCHRONIZED',
+    });
+  });
+});

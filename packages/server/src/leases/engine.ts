@@ -7,11 +7,12 @@ import {
   type License,
   randomToken,
 } from '@leasehold/protocol';
-import type { ClockGuard } from '../clock/guard.ts';
+import { type ClockGuard, rollbackError } from '../clock/guard.ts';
 import type { ServerStore } from '../store/serverStore.ts';
 import { chooseLicense, freeSeatsAfterRelease, isActive, withBase } from './choose.ts';
+import { DecisionQueue } from './decisionQueue.ts';
 import { domainMatches } from './domain.ts';
-import { assertMayIssue } from './gate.ts';
+import { syncRefusal } from './gate.ts';
 import { type LeaseRow, type LeaseStore, leaseFacts } from './leaseStore.ts';
 import type { UsageHistory } from './usageHistory.ts';
 
@@ -26,35 +27,84 @@ export interface LeaseEngineOptions {
   history?: UsageHistory;
 }
 
+/** What every decision of one transaction shares, computed once at its start. */
+interface DecisionContext {
+  /** The judged time (S10): the system clock, or the high-water mark within the tolerance. */
+  now: Date;
+  /** Why no license may be issued now (CLOCK_ROLLBACK, NOT_SYNCHRONIZED), if so. */
+  refusal: LeaseholdError | undefined;
+  /** Leases the context's expiry pass just removed: renewing one is LEASE_EXPIRED, not LEASE_NOT_FOUND. */
+  expired: Map<string, LeaseRow>;
+  licenses(): License[];
+  /**
+   * S2: the component's holders still fit the license. Only a yes is remembered for the rest of the
+   * transaction: grants never take a license past its seats, so a yes stays true, while a no can
+   * turn into a yes as withdrawn leases free their seats.
+   */
+  holdersFit(license: License, component: string): boolean;
+}
+
+type ReleaseOptions = { kind: 'floating' | 'checkout'; by: 'client' | 'admin' };
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: LeaseholdError };
+type EngineDecision<T> = (context: DecisionContext) => Outcome<T>;
 
 /**
- * The lease engine (L1–L6): every decision runs in one IMMEDIATE SQLite transaction that first
+ * The lease engine (L1–L6): every decision runs in an IMMEDIATE SQLite transaction that first
  * expires what is due, then counts and writes, so seats are never over-issued whatever the
- * interleaving, and an acknowledged lease is on disk (synchronous = FULL) before the answer leaves.
- * Denials are recorded with their reason in the same transaction, then thrown.
+ * interleaving. Denials are recorded with their reason in the same transaction, then thrown.
+ * The methods decide at once, in a transaction of their own (the CLI, tests); `queued` has the same
+ * decisions for the HTTP routes, batched per event-loop turn (decisionQueue.ts).
  */
 export class LeaseEngine {
-  constructor(private readonly o: LeaseEngineOptions) {}
+  readonly #queue: DecisionQueue<DecisionContext>;
+
+  constructor(private readonly o: LeaseEngineOptions) {
+    this.#queue = new DecisionQueue(o.leases.db, () => this.#context());
+  }
+
+  /** The same decisions, batched: those submitted in one event-loop turn share one transaction. */
+  readonly queued = {
+    activate: (request: ActivationRequest): Promise<Lease> => this.#queue.submit(this.#activation(request)),
+    checkout: (request: CheckoutRequest): Promise<Lease> => this.#queue.submit(this.#checkout(request)),
+    renew: (leaseId: string): Promise<Lease> => this.#queue.submit(this.#renewal(leaseId)),
+    release: (leaseId: string, options: ReleaseOptions): Promise<{ released: string }> =>
+      this.#queue.submit(this.#release(leaseId, options)),
+  };
 
   get leaseSeconds(): number {
     return this.o.leaseSeconds;
   }
 
   activate(request: ActivationRequest): Lease {
-    const now = this.#gate(request);
-    return this.#transaction(() => {
-      this.o.leases.expireDue(now.getTime());
-      return this.#grant(request, now, 'floating', now.getTime() + this.o.leaseSeconds * 1000);
-    });
+    return this.#decide(this.#activation(request));
   }
 
   /** L3: the seat is bound to this user on this computer for the hours asked, up to the license's maximum. */
   checkout(request: CheckoutRequest): Lease {
-    const now = this.#gate(request);
-    return this.#transaction(() => {
-      this.o.leases.expireDue(now.getTime());
-      const licenses = this.#licenses();
+    return this.#decide(this.#checkout(request));
+  }
+
+  renew(leaseId: string): Lease {
+    return this.#decide(this.#renewal(leaseId));
+  }
+
+  /** Releasing never needs a synchronized server: seats always go back. */
+  release(leaseId: string, options: ReleaseOptions): { released: string } {
+    return this.#decide(this.#release(leaseId, options));
+  }
+
+  #activation(request: ActivationRequest): EngineDecision<Lease> {
+    return (context) => {
+      if (context.refusal) return this.#deny(request, context, context.refusal);
+      const expiresAt = context.now.getTime() + this.o.leaseSeconds * 1000;
+      return this.#grant(request, context, 'floating', expiresAt, context.licenses());
+    };
+  }
+
+  #checkout(request: CheckoutRequest): EngineDecision<Lease> {
+    return (context) => {
+      if (context.refusal) return this.#deny(request, context, context.refusal);
+      const licenses = context.licenses();
       const candidates = request.licenseNumber
         ? licenses.filter((l) => l.number === request.licenseNumber)
         : licenses;
@@ -63,7 +113,7 @@ export class LeaseEngine {
         const max = Math.max(...candidates.map((l) => l.maxCheckoutHours));
         return this.#deny(
           request,
-          now,
+          context,
           max === 0
             ? new LeaseholdError('CHECKOUT_NOT_ALLOWED', 'the license allows no checkout (maximum 0 hours)')
             : new LeaseholdError(
@@ -72,27 +122,27 @@ export class LeaseEngine {
               ),
         );
       }
-      const until = now.getTime() + request.hours * HOUR_MS;
-      return this.#grant({ ...request, shareable: false }, now, 'checkout', until, allowing);
-    });
+      const until = context.now.getTime() + request.hours * HOUR_MS;
+      return this.#grant({ ...request, shareable: false }, context, 'checkout', until, allowing);
+    };
   }
 
-  renew(leaseId: string): Lease {
-    const now = assertMayIssue(this.o.guard, this.o.store);
-    return this.#transaction(() => {
-      const lease = this.o.leases.find(leaseId);
-      this.o.leases.expireDue(now.getTime());
+  #renewal(leaseId: string): EngineDecision<Lease> {
+    return (context) => {
+      if (context.refusal) return this.#fail(context.refusal);
+      const now = context.now.getTime();
+      const lease = this.o.leases.find(leaseId) ?? context.expired.get(leaseId);
       if (!lease) return this.#fail(new LeaseholdError('LEASE_NOT_FOUND', leaseId));
-      if (lease.expires_at <= now.getTime())
+      if (lease.expires_at <= now)
         return this.#fail(new LeaseholdError('LEASE_EXPIRED', `it ended at ${iso(lease.expires_at)}`));
       if (lease.kind === 'checkout')
         return this.#fail(new LeaseholdError('INVALID_INPUT', 'a checkout is not renewed; check out again'));
-      const withdrawn = this.#withdrawnReason(lease, now);
+      const withdrawn = this.#withdrawnReason(lease, context);
       if (withdrawn) {
         // S2: the seat is not renewed; dropping the lease now lets the remaining holders fit the new count.
         this.o.leases.delete(lease);
         this.o.leases.audit({
-          at: now.getTime(),
+          at: now,
           action: 'lease.withdrawn',
           ...leaseFacts(lease),
           code: 'LEASE_SEATS_WITHDRAWN',
@@ -100,26 +150,19 @@ export class LeaseEngine {
         });
         return this.#fail(new LeaseholdError('LEASE_SEATS_WITHDRAWN', withdrawn));
       }
-      const expiresAt = now.getTime() + this.o.leaseSeconds * 1000;
-      this.o.leases.renew(lease.id, now.getTime(), expiresAt);
-      this.o.leases.audit({ at: now.getTime(), action: 'lease.renewed', ...leaseFacts(lease) });
-      return {
-        ok: true,
-        value: this.#present({ ...lease, renewed_at: now.getTime(), expires_at: expiresAt }),
-      };
-    });
+      const expiresAt = now + this.o.leaseSeconds * 1000;
+      this.o.leases.renew(lease.id, now, expiresAt);
+      this.o.leases.audit({ at: now, action: 'lease.renewed', ...leaseFacts(lease) });
+      return { ok: true, value: this.#present({ ...lease, renewed_at: now, expires_at: expiresAt }) };
+    };
   }
 
-  /** Releasing never needs a synchronized server: seats always go back. */
-  release(
-    leaseId: string,
-    options: { kind: 'floating' | 'checkout'; by: 'client' | 'admin' },
-  ): { released: string } {
-    const nowMs = this.#effectiveNow();
-    return this.#transaction(() => {
+  #release(leaseId: string, options: ReleaseOptions): EngineDecision<{ released: string }> {
+    return (context) => {
+      const nowMs = context.now.getTime();
+      // A lease whose time is up was expired by the context; its seat is already back.
       const lease = this.o.leases.find(leaseId);
       if (!lease || lease.expires_at <= nowMs) {
-        this.o.leases.expireDue(nowMs);
         return this.#fail(
           new LeaseholdError(options.kind === 'checkout' ? 'CHECKOUT_NOT_FOUND' : 'LEASE_NOT_FOUND', leaseId),
         );
@@ -142,13 +185,13 @@ export class LeaseEngine {
             : 'lease.released';
       this.o.leases.audit({ at: nowMs, action, ...leaseFacts(lease) });
       return { ok: true, value: { released: leaseId } };
-    });
+    };
   }
 
   /** Expires leases whose renewals stopped; the reaper calls this on its interval. */
   expire(): number {
     const nowMs = this.#effectiveNow();
-    const expired = this.#transaction(() => ({ ok: true, value: this.o.leases.expireDue(nowMs).length }));
+    const expired = this.o.leases.db.transaction(() => this.o.leases.expireDue(nowMs).length).immediate();
     this.o.history?.sample(nowMs);
     return expired;
   }
@@ -182,11 +225,12 @@ export class LeaseEngine {
 
   #grant(
     request: ActivationRequest & { shareable?: boolean },
-    now: Date,
+    context: DecisionContext,
     kind: 'floating' | 'checkout',
     expiresAtMs: number,
-    licenses: License[] = this.#licenses(),
+    licenses: License[],
   ): Outcome<Lease> {
+    const { now } = context;
     const today = now.toISOString().slice(0, 10);
     const components = withBase(request.components);
     const shared = kind === 'floating' && this.o.shareSeatPerUserComputer && request.shareable !== false;
@@ -207,7 +251,7 @@ export class LeaseEngine {
     if (!seatId || !license) {
       const choice = chooseLicense(licenses, { ...request, components }, this.o.leases.usage, today);
       if (choice.kind === 'denied')
-        return this.#deny(request, now, new LeaseholdError(choice.code, choice.detail));
+        return this.#deny(request, context, new LeaseholdError(choice.code, choice.detail));
       license = choice.license;
       seatId = randomToken(16);
       this.o.leases.insertSeat({
@@ -246,31 +290,23 @@ export class LeaseEngine {
     return { ok: true, value: this.#present(row) };
   }
 
-  #withdrawnReason(lease: LeaseRow, now: Date): string | undefined {
-    const license = this.#licenses().find((l) => l.number === lease.license_number);
+  #withdrawnReason(lease: LeaseRow, context: DecisionContext): string | undefined {
+    const { now } = context;
+    const license = context.licenses().find((l) => l.number === lease.license_number);
     if (!license) return `license ${lease.license_number} was removed at the last sync`;
     const components = JSON.parse(lease.components) as string[];
     const missing = components.filter((c) => !license.components.some((lc) => lc.name === c));
     if (missing.length > 0) return `${missing.join(', ')} left license ${license.number} at the last sync`;
     if (!isActive(license, now.toISOString().slice(0, 10)))
       return `license ${license.number} is not active (${license.startDate} to ${license.expiryDate})`;
-    const over = components.filter((c) => freeSeatsAfterRelease(license, c, this.o.leases.usage) < 0);
+    const over = components.filter((c) => !context.holdersFit(license, c));
     if (over.length > 0)
       return `license ${license.number} has fewer seats of ${over.join(', ')} since the last sync`;
     return undefined;
   }
 
-  #gate(request: ActivationRequest): Date {
-    try {
-      return assertMayIssue(this.o.guard, this.o.store);
-    } catch (error) {
-      if (error instanceof LeaseholdError)
-        this.#transaction(() => this.#deny(request, this.#judgedNow(), error));
-      throw error;
-    }
-  }
-
-  #deny(request: ActivationRequest, now: Date, error: LeaseholdError): Outcome<never> {
+  #deny(request: ActivationRequest, context: DecisionContext, error: LeaseholdError): Outcome<never> {
+    const { now } = context;
     this.o.leases.audit({
       at: now.getTime(),
       action: 'lease.denied',
@@ -282,11 +318,13 @@ export class LeaseEngine {
     });
     if (this.o.history) {
       const needed = withBase(request.components);
-      const couldServe = this.#licenses().filter(
-        (l) =>
-          (!request.licenseNumber || l.number === request.licenseNumber) &&
-          needed.every((c) => l.components.some((lc) => lc.name === c)),
-      );
+      const couldServe = context
+        .licenses()
+        .filter(
+          (l) =>
+            (!request.licenseNumber || l.number === request.licenseNumber) &&
+            needed.every((c) => l.components.some((lc) => lc.name === c)),
+        );
       this.o.history.noteDenial(
         now.getTime(),
         couldServe.map((l) => l.number),
@@ -300,14 +338,35 @@ export class LeaseEngine {
     return { ok: false, error };
   }
 
-  #transaction<T>(fn: () => Outcome<T>): T {
-    const outcome = this.o.leases.db.transaction(fn).immediate();
+  #decide<T>(decision: EngineDecision<T>): T {
+    const outcome = this.o.leases.db.transaction(() => decision(this.#context())).immediate();
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
 
-  #licenses(): License[] {
-    return this.o.store.currentAllocation()?.allocation.licenses ?? [];
+  #context(): DecisionContext {
+    const judgement = this.o.guard.judge();
+    const now = judgement.ok ? judgement.now : judgement.highWater;
+    const refusal = judgement.ok ? syncRefusal(this.o.store, now) : rollbackError(judgement);
+    const expired = new Map(this.o.leases.expireDue(now.getTime()).map((lease) => [lease.id, lease]));
+    let licenses: License[] | undefined;
+    const fitting = new Set<string>();
+    return {
+      holdersFit: (license, component) => {
+        const key = `${license.number}\n${component}`;
+        if (fitting.has(key)) return true;
+        if (freeSeatsAfterRelease(license, component, this.o.leases.usage) < 0) return false;
+        fitting.add(key);
+        return true;
+      },
+      now,
+      refusal,
+      expired,
+      licenses: () => {
+        licenses ??= this.o.store.currentAllocation()?.allocation.licenses ?? [];
+        return licenses;
+      },
+    };
   }
 
   #judgedNow(): Date {

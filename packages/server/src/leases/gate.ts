@@ -9,14 +9,19 @@ import { syncState } from '../sync/state.ts';
  */
 export function assertMayIssue(guard: ClockGuard, store: ServerStore): Date {
   const now = guard.now();
-  const state = syncState(store.lastSyncAt(), now);
-  if (!state.synchronized) {
-    throw new LeaseholdError(
-      'NOT_SYNCHRONIZED',
-      state.lastSyncAt
-        ? `last sync ${state.lastSyncAt}; it stopped being enough at ${state.synchronizedUntil}`
-        : 'this server has never synchronized',
-    );
-  }
+  const refusal = syncRefusal(store, now);
+  if (refusal) throw refusal;
   return now;
+}
+
+/** S1: NOT_SYNCHRONIZED when the last sync is missing or more than 366 days before `now`. */
+export function syncRefusal(store: ServerStore, now: Date): LeaseholdError | undefined {
+  const state = syncState(store.lastSyncAt(), now);
+  if (state.synchronized) return undefined;
+  return new LeaseholdError(
+    'NOT_SYNCHRONIZED',
+    state.lastSyncAt
+      ? `last sync ${state.lastSyncAt}; it stopped being enough at ${state.synchronizedUntil}`
+      : 'this server has never synchronized',
+  );
 }
