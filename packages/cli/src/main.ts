@@ -1,10 +1,17 @@
 import { Command, CommanderError } from 'commander';
-import { centralCommand } from './commands/central.ts';
-import { clientCommand } from './commands/client.ts';
-import { demoCommand } from './commands/demo.ts';
-import { serverCommand } from './commands/server.ts';
-import { readEnvironment } from './environment.ts';
+import { type Environment, readEnvironment } from './environment.ts';
 import { printError } from './output.ts';
+
+type CommandFactory = (env: Environment) => Command;
+
+// Each tree is imported only when asked for: `leasehold server serve` need not load the central
+// server's PostgreSQL drivers and WASM, nor the demo's X.509 code (restart time, docs/performance.md).
+const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
+  central: async () => (await import('./commands/central.ts')).centralCommand,
+  server: async () => (await import('./commands/server.ts')).serverCommand,
+  client: async () => (await import('./commands/client.ts')).clientCommand,
+  demo: async () => (await import('./commands/demo.ts')).demoCommand,
+};
 
 export async function main(argv: string[]): Promise<number> {
   let env: ReturnType<typeof readEnvironment>;
@@ -18,10 +25,10 @@ export async function main(argv: string[]): Promise<number> {
     .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError();
-  program.addCommand(centralCommand(env));
-  program.addCommand(serverCommand(env));
-  program.addCommand(clientCommand(env));
-  program.addCommand(demoCommand(env));
+  const first = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const wanted = first !== undefined && first in COMMANDS ? [first] : Object.keys(COMMANDS);
+  for (const name of wanted)
+    program.addCommand((await (COMMANDS[name] as () => Promise<CommandFactory>)())(env));
   for (const command of walk(program)) command.exitOverride();
   try {
     await program.parseAsync(argv);
