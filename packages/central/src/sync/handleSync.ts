@@ -13,7 +13,7 @@ import {
   sealSyncResponse,
   signAnnouncedServerKeyCertificate,
 } from '@leasehold/protocol';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { presentLicense } from '../admin/presenters.ts';
 import { hashActivationCode, SERVER_STATE_ROLLBACK } from '../admin/serverIds.ts';
 import { recordAudit } from '../audit.ts';
@@ -59,6 +59,16 @@ export async function handleSyncRequest(
   return outcome.message;
 }
 
+interface Checked {
+  replayed: boolean;
+  signing_kid: string | null;
+  last_sync_count: number | null;
+  /** The id's license documents by number (a json array: parsed by both drivers). */
+  licenses: unknown[];
+  /** True when the binding matched and this statement already wrote the answer (see below). */
+  answered: boolean;
+}
+
 async function decideAndRecord(
   ctx: SyncContext,
   trx: Transaction<CentralDatabase>,
@@ -69,14 +79,17 @@ async function decideAndRecord(
   const id = request.licenseServerId;
   const now = ctx.clock.now();
   // The row lock serializes syncs of one id across nodes: two first syncs racing cannot both bind.
+  // It stays a statement of its own: a later statement's snapshot then sees what the previous holder
+  // of the lock committed (its binding, its answered request id), which a join here would not.
   const row = await trx
     .selectFrom('license_server_ids')
-    .selectAll()
+    .select(['allocation_revision', 'response_version', 'activation_code_hash'])
     .where('id', '=', id)
     .forUpdate()
     .executeTakeFirst();
   if (!row) return { kind: 'refused', error: new LeaseholdError('SERVER_ID_UNKNOWN', id) };
 
+  const version = row.response_version + 1;
   const log = (outcome: string, extra: { version?: number; flags?: string[] } = {}) =>
     trx
       .insertInto('sync_log')
@@ -98,30 +111,57 @@ async function decideAndRecord(
     return { kind: 'refused', error };
   };
 
-  const answered = await trx
-    .selectFrom('sync_log')
-    .select('id')
-    .where('request_id', '=', request.requestId)
-    .where('outcome', '=', 'ok')
-    .executeTakeFirst();
-  if (answered) return refuse(new LeaseholdError('REQUEST_REPLAYED', `request ${request.requestId}`));
+  // One statement reads what the decision needs (replay, binding, licenses) and, only for the usual
+  // sync (bound to this key, not a replay), also writes its effects: the sync count, the version and
+  // the sync log row. Otherwise it writes nothing and the checks below refuse or bind as before.
+  const checked = (
+    await sql<Checked>`
+      with b as (
+        select signing_kid, last_sync_count from bindings where license_server_id = ${id}
+      ), r as (
+        select exists (
+          select 1 from sync_log where request_id = ${request.requestId} and outcome = 'ok'
+        ) as replayed
+      ), go as (
+        select b.last_sync_count from b, r where b.signing_kid = ${serverSigningKid} and not r.replayed
+      ), count_update as (
+        update bindings set last_sync_count = greatest(last_sync_count, ${request.syncCount}::integer)
+        where license_server_id = ${id} and exists (select 1 from go)
+      ), version_update as (
+        update license_server_ids set response_version = ${version}::integer
+        where id = ${id} and exists (select 1 from go)
+      ), logged as (
+        insert into sync_log (license_server_id, request_id, at, method, source_address, signing_kid,
+          outcome, allocation_version, allocation_revision, flags)
+        select ${id}::text, ${request.requestId}::text, ${now}::timestamptz, ${source.method}::text,
+          ${source.sourceAddress ?? null}::text, ${serverSigningKid}::text, 'ok', ${version}::integer,
+          ${row.allocation_revision}::integer,
+          case when ${request.syncCount}::integer < go.last_sync_count then ${SERVER_STATE_ROLLBACK}::text end
+        from go
+      )
+      select r.replayed, b.signing_kid, b.last_sync_count, exists (select 1 from go) as answered,
+        (select coalesce(json_agg(l.document order by l.number), '[]'::json)
+          from licenses l where l.license_server_id = ${id}) as licenses
+      from r left join b on true
+    `.execute(trx)
+  ).rows[0] as Checked;
 
   const flags: string[] = [];
   let bound = false;
-  const binding = await trx
-    .selectFrom('bindings')
-    .selectAll()
-    .where('license_server_id', '=', id)
-    .executeTakeFirst();
-  if (binding && binding.signing_kid !== serverSigningKid) {
-    return refuse(
-      new LeaseholdError(
-        'SERVER_ID_IN_USE',
-        `${id} is bound to server key ${binding.signing_kid.slice(0, 12)}…`,
-      ),
-    );
-  }
-  if (!binding) {
+  if (checked.answered) {
+    // S3: a count that goes backwards means a restored snapshot or a clone; flag it, do not refuse.
+    if (request.syncCount < (checked.last_sync_count as number)) flags.push(SERVER_STATE_ROLLBACK);
+  } else {
+    if (checked.replayed)
+      return refuse(new LeaseholdError('REQUEST_REPLAYED', `request ${request.requestId}`));
+    if (checked.signing_kid !== null) {
+      return refuse(
+        new LeaseholdError(
+          'SERVER_ID_IN_USE',
+          `${id} is bound to server key ${checked.signing_kid.slice(0, 12)}…`,
+        ),
+      );
+    }
     if (row.activation_code_hash) {
       if (!request.activationCode) return refuse(new LeaseholdError('ACTIVATION_CODE_REQUIRED', id));
       const presented = hashActivationCode(request.activationCode);
@@ -160,35 +200,21 @@ async function decideAndRecord(
       details: { serverKeyId: serverSigningKid, method: source.method, sourceAddress: source.sourceAddress },
     });
     bound = true;
-  } else {
-    // S3: a count that goes backwards means a restored snapshot or a clone; flag it, do not refuse.
-    if (request.syncCount < binding.last_sync_count) flags.push(SERVER_STATE_ROLLBACK);
     await trx
-      .updateTable('bindings')
-      .set({ last_sync_count: Math.max(request.syncCount, binding.last_sync_count) })
-      .where('license_server_id', '=', id)
+      .updateTable('license_server_ids')
+      .set({ response_version: version })
+      .where('id', '=', id)
       .execute();
+    await log('ok', { version });
   }
 
   if (request.usage) await storeUsageReport(trx, id, request.usage, now);
 
-  const version = row.response_version + 1;
-  await trx
-    .updateTable('license_server_ids')
-    .set({ response_version: version })
-    .where('id', '=', id)
-    .execute();
-  const licenses = await trx
-    .selectFrom('licenses')
-    .select('document')
-    .where('license_server_id', '=', id)
-    .orderBy('number')
-    .execute();
   const allocation: Allocation = {
     licenseServerId: id,
     version,
     issuedAt: now.toISOString(),
-    licenses: licenses.map((l) => presentLicense(l.document)),
+    licenses: checked.licenses.map((document) => presentLicense(document)),
   };
   const announcements = ctx.vendorKeyAnnouncements ?? [];
   const response: SyncResponse = {
@@ -215,7 +241,7 @@ async function decideAndRecord(
     // The local server says so in its status (issue 8): its administrator may not know of the restore.
     ...(flags.includes(SERVER_STATE_ROLLBACK) ? { stateFlags: [SERVER_STATE_ROLLBACK] } : {}),
   };
+  // Sealing fails only on a broken key; it throws, and the transaction rolls back what was written.
   const sealed = await sealSyncResponse(response, ctx.vendorKeys, opened.serverEncryption);
-  await log('ok', { version, flags });
   return { kind: 'answered', message: sealed, allocation, bound };
 }
