@@ -1,3 +1,4 @@
+import { CompactSign } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { SERVER_KEY_CERTIFICATE_TYPE, signCheckoutToken, verifyCheckoutToken } from './checkout.ts';
 import { LeaseholdError } from './errors.ts';
@@ -159,5 +160,32 @@ describe('offline checkout verification across a rotation', () => {
     await expect(verifyCheckoutToken(token, { vendorSigningKeys: stranger, now })).rejects.toThrow(
       /unknown key/,
     );
+  });
+});
+
+describe('server key certificates through node:crypto', () => {
+  it('are the bytes jose would have signed (Ed25519 is deterministic), announcements included', async () => {
+    const [vendor, older, server] = await Promise.all([signingKey(), signingKey(), generatePartyKeys()]);
+    const payload = {
+      type: SERVER_KEY_CERTIFICATE_TYPE,
+      licenseServerId: 'LS-AAAA-BBBB-CCCC',
+      serverKeyId: server.signing.kid,
+      serverSigningKey: publicJwkOf(server.signing.publicKey) as never,
+      issuedAt: AT.toISOString(),
+    } as const;
+    const announcement = await signVendorKeyAnnouncement(vendor, older, AT);
+    for (const announcements of [[], [announcement]]) {
+      const ours = await signAnnouncedServerKeyCertificate(payload, vendor, announcements);
+      const jose = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+        .setProtectedHeader({
+          alg: 'EdDSA',
+          kid: vendor.kid,
+          typ: SERVER_KEY_CERTIFICATE_TYPE,
+          lhv: 1,
+          ...(announcements.length ? { lhk: announcements } : {}),
+        })
+        .sign(vendor.privateKey);
+      expect(ours).toBe(jose);
+    }
   });
 });

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
 import { SERVER_KEY_CERTIFICATE_TYPE, type ServerKeyCertificate } from './checkout.ts';
+import { signCompactEd25519 } from './compactJose.ts';
 import { type KeyWithId, keyIdOf, publicJwkOf, publicKeyFromJwk } from './keys.ts';
 import { announcementsSchema, ed25519PublicJwkSchema } from './schemas.ts';
 
@@ -144,13 +145,18 @@ export function signAnnouncedServerKeyCertificate(
   vendorSigning: KeyWithId,
   announcements: readonly string[],
 ): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(certificate)))
-    .setProtectedHeader({
-      alg: 'EdDSA',
-      kid: vendorSigning.kid,
-      typ: SERVER_KEY_CERTIFICATE_TYPE,
-      lhv: 1,
-      ...(announcements.length ? { [ANNOUNCEMENTS_HEADER]: [...announcements] } : {}),
-    })
-    .sign(vendorSigning.privateKey);
+  // node:crypto directly, as the envelope does: one is signed per sync, on the central's hot path.
+  return Promise.resolve(
+    signCompactEd25519(
+      Buffer.from(JSON.stringify(certificate)),
+      {
+        alg: 'EdDSA',
+        kid: vendorSigning.kid,
+        typ: SERVER_KEY_CERTIFICATE_TYPE,
+        lhv: 1,
+        ...(announcements.length ? { [ANNOUNCEMENTS_HEADER]: [...announcements] } : {}),
+      },
+      vendorSigning.privateKey,
+    ),
+  );
 }
