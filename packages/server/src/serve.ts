@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { buildServerApp } from './http/app.ts';
 import { startReaper } from './leases/reaper.ts';
 import { type OpenLocalServerOptions, openLocalServer } from './localServer.ts';
+import { startCheckpointer } from './store/checkpointer.ts';
 import { startAutoSync } from './sync/scheduler.ts';
 
 const SERVE_CACHE_KIB = 64 * 1024;
@@ -48,6 +49,8 @@ export async function serveServer(options: ServeServerOptions): Promise<RunningS
   // miss is a read() on the hot path. Memory grows to it only as pages are touched.
   server.store.db.pragma(`cache_size = -${SERVE_CACHE_KIB}`);
   const tls = server.config.tls;
+  let logError = (message: string) => options.logger?.error({ message }, 'background checkpoint failed');
+  const checkpointer = startCheckpointer(server.store.db, (message) => logError(message));
   const app = buildServerApp(server, {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(tls ? { https: { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {}),
@@ -56,9 +59,11 @@ export async function serveServer(options: ServeServerOptions): Promise<RunningS
   try {
     await app.listen({ port: options.port ?? server.config.clientPort, host });
   } catch (error) {
+    await checkpointer.stop();
     server.close();
     throw error;
   }
+  logError = (message) => app.log.error({ message }, 'background checkpoint failed');
   const port = (app.server.address() as AddressInfo).port;
   const stop = new AbortController();
   startReaper(server.leases, server.config.reaperIntervalSeconds * 1000, stop.signal, (error) =>
@@ -87,6 +92,7 @@ export async function serveServer(options: ServeServerOptions): Promise<RunningS
       // A sync in flight may finish and be stored; one stuck on the network is not waited for, and
       // is harmless: the central server's next answer simply carries a newer version.
       await settledWithin(autoSync.settled(), CLOSE_GRACE_MS);
+      await checkpointer.stop();
       server.close();
     },
   };
