@@ -1,11 +1,11 @@
 import { hostname, userInfo } from 'node:os';
 import {
   type ActivationRequest,
-  announcementsOfCheckoutToken,
   type Checkout,
   type CheckoutToken,
   type Clock,
   checkoutSchema,
+  checkoutTokenAnnouncements,
   checkoutTokenSchema,
   type Lease,
   LeaseholdError,
@@ -189,9 +189,11 @@ export async function verifyCheckout(
   options: VerifyOptions = {},
 ): Promise<CheckoutToken> {
   const vendorKeys = await parseVendorPublicKeys(vendorPublicKeysText);
+  // Size and headers first: nothing of a token refused on those is read, let alone trusted.
+  const announcements = checkoutTokenAnnouncements(token);
   // S8: a certificate signed by a vendor key newer than the file carries the announcements of that
   // key by older ones; only announcements signed by a key of the file (or one it vouched for) count.
-  const trusted = await trustWithAnnouncements(vendorKeys.signing, announcementsOfCheckoutToken(token));
+  const trusted = await trustWithAnnouncements(vendorKeys.signing, announcements);
   return verifyCheckoutToken(token, {
     vendorSigningKeys: trusted,
     now: options.now ?? systemClock.now(),

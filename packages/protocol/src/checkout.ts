@@ -136,6 +136,22 @@ async function verifyCompact<S extends z.ZodType>(
   return { header, payload: parsed.data as z.infer<S> };
 }
 
+/**
+ * The vendor key announcements a checkout token carries in its certificate's header, read only once
+ * the token's size and both headers pass the checks verifyCheckoutToken makes (CHECKOUT_TOKEN_INVALID
+ * otherwise): nothing of a token refused there is looked at, let alone trusted.
+ */
+export function checkoutTokenAnnouncements(token: string): unknown {
+  const compact = token.trim();
+  if (compact.length > MAX_CHECKOUT_TOKEN_BYTES)
+    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'larger than any checkout token');
+  const header = headerOfCompact(compact, CHECKOUT_TOKEN_TYPE, TOKEN_HEADER_NAMES);
+  if (typeof header.lhc !== 'string')
+    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'no server key certificate');
+  const certificate = headerOfCompact(header.lhc, SERVER_KEY_CERTIFICATE_TYPE, CERTIFICATE_HEADER_NAMES);
+  return (certificate as Record<string, unknown>).lhk ?? [];
+}
+
 export interface VerifyCheckoutOptions {
   vendorSigningKeys: ReadonlyMap<string, KeyObject>;
   now: Date;
