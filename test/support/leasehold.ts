@@ -57,36 +57,110 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** Starts a long-running `leasehold … serve` and waits for the JSON line it prints once listening. */
-export function daemon(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
+/**
+ * The line a program prints once ready. `serve` prints `{ listening, url }` once its ports listen;
+ * `demo --json` prints one summary naming both servers. Log lines (pino, on stdout too) carry
+ * `level` and `msg` and come before it at level info and below, so any JSON line will not do.
+ */
+export type ReadyLine = (value: any) => boolean;
+
+export const listeningLine: ReadyLine = (value) =>
+  isObject(value) && !('level' in value) && 'listening' in value && typeof value.url === 'string';
+
+const demoSummaryLine: ReadyLine = (value) =>
+  isObject(value) &&
+  !('level' in value) &&
+  isObject(value.server) &&
+  typeof value.server.clientUrl === 'string' &&
+  isObject(value.central) &&
+  typeof value.central.url === 'string';
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Starts a long-running `leasehold … serve` (or `demo`) and waits for the line it prints once ready. */
+export function daemon(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  ready: ReadyLine = args[0] === 'demo' ? demoSummaryLine : listeningLine,
+): Promise<Daemon> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: definedOnly({ ...baseEnv(), LEASEHOLD_LOG_LEVEL: 'warn', ...env }),
+  });
+  return untilReady(child, args.join(' '), ready);
+}
+
+/**
+ * Resolves with the first complete stdout line that parses as JSON and satisfies `ready`, skipping
+ * log lines; rejects if the process exits (or fails to start) first, or after 60 s (the process is
+ * then stopped, so a failed start leaves nothing running).
+ */
+export function untilReady(
+  child: ChildProcessWithoutNullStreams,
+  name: string,
+  ready: ReadyLine,
+  timeoutMs = 60_000,
+): Promise<Daemon> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: definedOnly({ ...baseEnv(), LEASEHOLD_LOG_LEVEL: 'warn', ...env }),
-    });
     let stdout = '';
     let stderr = '';
-    const timer = setTimeout(
-      () => reject(new Error(`no ready line from ${args.join(' ')}: ${stdout}${stderr}`)),
-      60_000,
-    );
+    let scanned = 0; // stdout before this offset holds only complete lines already looked at
+    let settled = false;
+    const output = () => stdout + stderr;
     const stop = () =>
       new Promise<void>((done) => {
-        if (child.exitCode !== null) return done();
+        if (child.exitCode !== null || child.signalCode !== null) return done();
         child.once('exit', () => done());
         child.kill('SIGTERM');
       });
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(error);
+    };
+    const timer = setTimeout(() => {
+      fail(new Error(`no ready line from ${name} within ${timeoutMs} ms: ${output()}`));
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.stderr.on('data', (d) => (stderr += d));
     child.stdout.on('data', (d) => {
       stdout += d;
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      if (line && stdout.includes('\n')) {
-        clearTimeout(timer);
-        resolve({ info: JSON.parse(line), child, output: () => stdout + stderr, stop });
+      if (settled) return;
+      // Only whole lines: a chunk may end in the middle of the ready line.
+      let newline = stdout.indexOf('\n', scanned);
+      while (newline !== -1) {
+        const line = stdout.slice(scanned, newline).trim();
+        scanned = newline + 1;
+        if (line.startsWith('{')) {
+          let value: unknown;
+          try {
+            value = JSON.parse(line);
+          } catch {
+            value = undefined;
+          }
+          if (ready(value)) {
+            settled = true;
+            clearTimeout(timer);
+            resolve({ info: value, child, output, stop });
+            return;
+          }
+        }
+        newline = stdout.indexOf('\n', scanned);
       }
     });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${args.join(' ')} exited with ${code}: ${stdout}${stderr}`));
+    child.on('error', (error) => fail(new Error(`${name} did not start: ${error.message}`)));
+    // After 'exit' stdout may still hold a ready line printed just before: wait for 'close' (all
+    // read), or a moment if something else keeps the pipe open.
+    child.on('exit', (code, signal) => {
+      const exited = () =>
+        fail(new Error(`${name} exited (${signal ?? `code ${code}`}) before its ready line: ${output()}`));
+      const grace = setTimeout(exited, 2_000);
+      child.once('close', () => {
+        clearTimeout(grace);
+        exited();
+      });
     });
   });
 }
