@@ -16,6 +16,11 @@ export const errorCatalogue = {
     message:
       'This data folder has not been initialized; run `leasehold central init` or `leasehold server init` first.',
   },
+  DATA_FROM_NEWER_VERSION: {
+    status: 500,
+    message:
+      'The database was migrated by a newer Leasehold; run that version or a later one, or restore a backup made by this one. Nothing was changed.',
+  },
   ALREADY_INITIALIZED: {
     status: 409,
     message: 'This data folder is already initialized; use another --data-dir, or keep the existing one.',

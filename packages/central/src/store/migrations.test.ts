@@ -5,6 +5,7 @@ import { createServerId, hashActivationCode, showServerId } from '../admin/serve
 import {
   backends,
   postgresOnly,
+  refusalOf,
   useSuiteResource,
   useTestDatabase,
   withPostgres,
@@ -56,6 +57,35 @@ describe.each(backends)('database migrations on $name', (backend) => {
       } finally {
         await second.close();
       }
+    } finally {
+      await remove();
+    }
+  });
+});
+
+describe.each(backends)('a database migrated by a newer program on $name', (backend) => {
+  it('is refused with DATA_FROM_NEWER_VERSION, and nothing in it changes', async () => {
+    const { storage, remove } = await backend.create();
+    try {
+      const store = await openCentralStore(storage);
+      const db = store.db as Kysely<unknown>;
+      try {
+        const ctx = { db: store.db, clock, actor: 'test' };
+        const { id } = await createServerId(ctx, { customer: 'Kept' });
+        const future = Math.max(...allVersions) + 1;
+        await sql`insert into schema_migrations (version, name) values (${future}, 'from the future')`.execute(
+          db,
+        );
+        const before = await recorded(db);
+        const refusal = await refusalOf(migrate(db));
+        expect(refusal.code).toBe('DATA_FROM_NEWER_VERSION');
+        expect(refusal.message).toContain(`migration(s) ${future} applied`);
+        expect(await recorded(db)).toEqual(before);
+        expect((await showServerId(ctx, id)).customer).toBe('Kept');
+      } finally {
+        await store.close();
+      }
+      expect((await refusalOf(openCentralStore(storage))).code).toBe('DATA_FROM_NEWER_VERSION');
     } finally {
       await remove();
     }

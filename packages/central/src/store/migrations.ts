@@ -1,3 +1,4 @@
+import { LeaseholdError } from '@leasehold/protocol';
 import { type Kysely, sql } from 'kysely';
 
 /** Numbered migrations; the same SQL runs on PGlite and PostgreSQL. Never edit one that has shipped. */
@@ -140,6 +141,14 @@ export async function migrate(db: Kysely<unknown>): Promise<number[]> {
     );
     const done = await sql<{ version: number }>`select version from schema_migrations`.execute(trx);
     const applied = new Set(done.rows.map((r) => r.version));
+    // Refused inside the transaction, before any migration: a newer program's schema is not this one's.
+    const known = new Set(migrations.map((m) => m.version));
+    const unknown = [...applied].filter((v) => !known.has(v)).sort((x, y) => x - y);
+    if (unknown.length > 0)
+      throw new LeaseholdError(
+        'DATA_FROM_NEWER_VERSION',
+        `the database has migration(s) ${unknown.join(', ')} applied; this program knows ${Math.min(...known)} to ${Math.max(...known)}`,
+      );
     const ran: number[] = [];
     for (const migration of migrations) {
       if (applied.has(migration.version)) continue;

@@ -1,10 +1,11 @@
+import { LeaseholdError } from '@leasehold/protocol';
 import type Database from 'better-sqlite3';
 import { auditHash, type ChainedRow } from './auditChain.ts';
 
 type Migration = string | ((db: Database.Database) => void);
 
 /** Numbered migrations of the local server's SQLite database (`PRAGMA user_version` holds the last). */
-const migrations: ReadonlyArray<Migration> = [
+export const migrations: ReadonlyArray<Migration> = [
   `
   create table meta (key text primary key, value text not null) strict;
   create table allocations (
@@ -166,8 +167,23 @@ const migrations: ReadonlyArray<Migration> = [
   },
 ];
 
-export function migrate(db: Database.Database): void {
+/**
+ * The schema version, or DATA_FROM_NEWER_VERSION when a newer program migrated the file: its schema
+ * may mean things this one would get wrong, so nothing is opened for writing (a downgrade is a
+ * restore of a backup made by this version, docs/operations.md).
+ */
+export function refuseNewerSchema(db: Database.Database): number {
   const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length)
+    throw new LeaseholdError(
+      'DATA_FROM_NEWER_VERSION',
+      `the database is at schema version ${current}; this program knows versions up to ${migrations.length}`,
+    );
+  return current;
+}
+
+export function migrate(db: Database.Database): void {
+  const current = refuseNewerSchema(db);
   for (let v = current; v < migrations.length; v++) {
     db.transaction(() => {
       const step = migrations[v] as Migration;
