@@ -26,6 +26,16 @@ const SERVER_KEYS = 8;
 const CONNECTIONS = 32;
 const POSTGRES_URL = process.env.LEASEHOLD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/** A fresh PostgreSQL schema for one benchmark's central server, and how to drop it after. */
+export async function postgresSchema(): Promise<{ storage: StorageConfig; drop: () => Promise<void> }> {
+  const schema = `lh_bench_${randomBytes(4).toString('hex')}`;
+  await onPostgres(`create schema ${schema}`);
+  return {
+    storage: { kind: 'postgres', url: urlWithSchema(schema) },
+    drop: () => onPostgres(`drop schema if exists ${schema} cascade`),
+  };
+}
+
 function urlWithSchema(schema: string): string {
   const options = encodeURIComponent(`-c search_path=${schema}`);
   return `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}options=${options}`;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { generatePartyKeys, type PartyKeys, serializePartyKeys, systemClock } from '@leasehold/protocol';
 import { openLocalServer } from '@leasehold/server';
+import { postgresSchema } from './central.ts';
 import { startTarget } from './child.ts';
 import { log, type Mode, round, summary, timed } from './common.ts';
 import { type CryptoCost, measureCrypto } from './crypto.ts';
@@ -23,10 +24,12 @@ function roundTripId(licenses: number): string {
  */
 export async function measureSync(mode: Mode, results: Results): Promise<void> {
   const vendor = await generatePartyKeys();
+  // The full run measures the embedded store; the smoke run skips PGlite's ~5 s first start.
+  const postgres = mode.centralOnPglite ? undefined : await postgresSchema();
   const central = await startTarget(
     {
       kind: 'central',
-      storage: { kind: 'pglite', dataDir: join(benchFolder('sync-central'), 'db') },
+      storage: postgres?.storage ?? { kind: 'pglite', dataDir: join(benchFolder('sync-central'), 'db') },
       vendorPrivateKeys: serializePartyKeys(vendor),
       setup: { allocations: mode.syncSizes.map(([licenses]) => ({ id: roundTripId(licenses), licenses })) },
     },
@@ -39,6 +42,7 @@ export async function measureSync(mode: Mode, results: Results): Promise<void> {
     }
   } finally {
     await central.stop();
+    await postgres?.drop();
     results.raw.sync = raw;
   }
 }
