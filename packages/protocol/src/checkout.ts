@@ -136,20 +136,26 @@ async function verifyCompact<S extends z.ZodType>(
   return { header, payload: parsed.data as z.infer<S> };
 }
 
-/**
- * The vendor key announcements a checkout token carries in its certificate's header, read only once
- * the token's size and both headers pass the checks verifyCheckoutToken makes (CHECKOUT_TOKEN_INVALID
- * otherwise): nothing of a token refused there is looked at, let alone trusted.
- */
-export function checkoutTokenAnnouncements(token: string): unknown {
+/** A checkout token's size and own header, checked before any key is looked up; its certificate. */
+function tokenHeader(token: string): { compact: string; header: CompactHeader; certificate: string } {
   const compact = token.trim();
   if (compact.length > MAX_CHECKOUT_TOKEN_BYTES)
     throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'larger than any checkout token');
   const header = headerOfCompact(compact, CHECKOUT_TOKEN_TYPE, TOKEN_HEADER_NAMES);
   if (typeof header.lhc !== 'string')
     throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'no server key certificate');
-  const certificate = headerOfCompact(header.lhc, SERVER_KEY_CERTIFICATE_TYPE, CERTIFICATE_HEADER_NAMES);
-  return (certificate as Record<string, unknown>).lhk ?? [];
+  return { compact, header, certificate: header.lhc };
+}
+
+/**
+ * The vendor key announcements a checkout token carries in its certificate's header, read only once
+ * the token's size and both headers pass the checks verifyCheckoutToken makes (CHECKOUT_TOKEN_INVALID
+ * otherwise): nothing of a token refused there is looked at, let alone trusted.
+ */
+export function checkoutTokenAnnouncements(token: string): unknown {
+  const { certificate } = tokenHeader(token);
+  const header = headerOfCompact(certificate, SERVER_KEY_CERTIFICATE_TYPE, CERTIFICATE_HEADER_NAMES);
+  return (header as Record<string, unknown>).lhk ?? [];
 }
 
 export interface VerifyCheckoutOptions {
@@ -164,15 +170,10 @@ export async function verifyCheckoutToken(
   token: string,
   options: VerifyCheckoutOptions,
 ): Promise<CheckoutToken> {
-  const compact = token.trim();
-  if (compact.length > MAX_CHECKOUT_TOKEN_BYTES)
-    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'larger than any checkout token');
   // The token's own header is checked before the vendor key is looked up for its certificate.
-  const header = headerOfCompact(compact, CHECKOUT_TOKEN_TYPE, TOKEN_HEADER_NAMES);
-  if (typeof header.lhc !== 'string')
-    throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'no server key certificate');
+  const { compact, certificate: signedCertificate } = tokenHeader(token);
   const certificate = await verifyCompact(
-    header.lhc,
+    signedCertificate,
     SERVER_KEY_CERTIFICATE_TYPE,
     CERTIFICATE_HEADER_NAMES,
     (kid) => options.vendorSigningKeys.get(kid),
