@@ -37,11 +37,15 @@ export async function offeredRenewals(mode: Mode, url: string, leases: number): 
  * connections, so that both figures see the same machine (other work on it comes and goes).
  */
 export class Bare {
-  private constructor(
-    readonly target: Target,
-    private readonly mode: Mode,
-    private readonly results: Results,
-  ) {}
+  readonly target: Target;
+  private readonly mode: Mode;
+  private readonly results: Results;
+
+  private constructor(target: Target, mode: Mode, results: Results) {
+    this.target = target;
+    this.mode = mode;
+    this.results = results;
+  }
 
   static async start(mode: Mode, results: Results): Promise<Bare> {
     return new Bare(await startTarget({ kind: 'bare' }, 'bare'), mode, results);

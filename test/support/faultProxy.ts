@@ -33,7 +33,11 @@ export class FaultProxy {
   #server!: Server;
   readonly #sockets = new Set<Socket>();
 
-  constructor(private readonly target: { host?: string; port: number }) {}
+  private readonly target: { host?: string; port: number };
+
+  constructor(target: { host?: string; port: number }) {
+    this.target = target;
+  }
 
   /**
    * Sets one fault for every connection from now on, and closes the open ones: a client's kept-alive

@@ -17,7 +17,11 @@ export class SyncRelay {
   #server!: Server;
   port = 0;
 
-  constructor(private readonly centralPort: number) {}
+  private readonly centralPort: number;
+
+  constructor(centralPort: number) {
+    this.centralPort = centralPort;
+  }
 
   async start(): Promise<this> {
     this.#server = createServer(async (req, res) => {

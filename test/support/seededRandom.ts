@@ -2,7 +2,10 @@
 export class SeededRandom {
   #state: number;
 
-  constructor(readonly seed: number) {
+  readonly seed: number;
+
+  constructor(seed: number) {
+    this.seed = seed;
     this.#state = seed >>> 0;
   }
 

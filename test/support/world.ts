@@ -109,11 +109,15 @@ export class World {
 }
 
 export class LocalServerHandle {
-  constructor(
-    readonly dataDir: string,
-    readonly serverKeyId: string,
-    private readonly world: World,
-  ) {}
+  readonly dataDir: string;
+  readonly serverKeyId: string;
+  private readonly world: World;
+
+  constructor(dataDir: string, serverKeyId: string, world: World) {
+    this.dataDir = dataDir;
+    this.serverKeyId = serverKeyId;
+    this.world = world;
+  }
 
   run(args: string[], env: NodeJS.ProcessEnv = {}) {
     return leasehold(['server', ...args, '--data-dir', this.dataDir], { ...this.world.env, ...env });

@@ -46,12 +46,13 @@ export class ActiveLease extends EventEmitter<LeaseEvents> {
   #timer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
 
-  constructor(
-    lease: Lease,
-    private readonly channel: LeaseChannel,
-    private readonly options: ActiveLeaseOptions,
-  ) {
+  private readonly channel: LeaseChannel;
+  private readonly options: ActiveLeaseOptions;
+
+  constructor(lease: Lease, channel: LeaseChannel, options: ActiveLeaseOptions) {
     super();
+    this.channel = channel;
+    this.options = options;
     this.#lease = lease;
     this.#deadlineMs = options.sentAtMs + lease.leaseSeconds * 1000;
     this.#schedule(renewalDelayMs(lease, options.random));

@@ -23,11 +23,11 @@ import {
 export type CompactRefusal = 'too-large' | 'malformed' | 'unsupported' | 'signature' | 'decryption';
 
 export class CompactJoseError extends Error {
-  constructor(
-    readonly reason: CompactRefusal,
-    message: string,
-  ) {
+  readonly reason: CompactRefusal;
+
+  constructor(reason: CompactRefusal, message: string) {
     super(message);
+    this.reason = reason;
     this.name = 'CompactJoseError';
   }
 }

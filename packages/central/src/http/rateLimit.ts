@@ -13,7 +13,11 @@ export class FixedWindowLimiter {
   private window = -1;
   private counts = new Map<string, number>();
 
-  constructor(private readonly limit: number) {}
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
 
   /** Counts one request; `retryAfterSeconds` when it is over the limit. */
   take(key: string, nowMs: number): { allowed: true } | { allowed: false; retryAfterSeconds: number } {

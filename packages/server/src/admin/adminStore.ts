@@ -31,7 +31,11 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 /** The admin tables (migration 3): the account, sessions and API tokens, secrets stored hashed. */
 export class AdminStore {
-  constructor(readonly db: Database.Database) {}
+  readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
 
   createUser(name: string, passwordHash: string, at: Date): void {
     if (!ADMIN_NAME.test(name))

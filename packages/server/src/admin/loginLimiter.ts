@@ -13,7 +13,11 @@ const MAX_ADDRESSES = 10_000;
 export class LoginLimiter {
   readonly #failures = new Map<string, number[]>();
 
-  constructor(private readonly limit: number = LOGIN_FAILURES_PER_MINUTE) {}
+  private readonly limit: number;
+
+  constructor(limit: number = LOGIN_FAILURES_PER_MINUTE) {
+    this.limit = limit;
+  }
 
   /** Seconds to wait when this address used up its tries, else undefined. */
   retryAfterSeconds(address: string, nowMs: number): number | undefined {

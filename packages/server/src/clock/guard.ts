@@ -26,11 +26,15 @@ const PERSIST_STEP_MS = 60_000;
 
 /** The rollback-proof clock: the system clock, checked against and recorded into the store. */
 export class ClockGuard {
-  constructor(
-    private readonly clock: Clock,
-    private readonly store: ServerStore,
-    readonly toleranceMs: number,
-  ) {}
+  private readonly clock: Clock;
+  private readonly store: ServerStore;
+  readonly toleranceMs: number;
+
+  constructor(clock: Clock, store: ServerStore, toleranceMs: number) {
+    this.clock = clock;
+    this.store = store;
+    this.toleranceMs = toleranceMs;
+  }
 
   judge(): ClockJudgement {
     const system = this.clock.now().getTime();

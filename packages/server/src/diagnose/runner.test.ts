@@ -31,7 +31,11 @@ class FakeCentral {
   known = true;
   probes = 0;
 
-  constructor(private readonly vendorKeys: PartyKeys) {}
+  private readonly vendorKeys: PartyKeys;
+
+  constructor(vendorKeys: PartyKeys) {
+    this.vendorKeys = vendorKeys;
+  }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.#handle(req, res));

@@ -25,11 +25,15 @@ export class DecisionQueue<C> {
   #waiting: Waiting<C>[] = [];
   #scheduled = false;
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly context: () => C,
-    private readonly maxBatch = 256,
-  ) {}
+  private readonly db: Database.Database;
+  private readonly context: () => C;
+  private readonly maxBatch: number;
+
+  constructor(db: Database.Database, context: () => C, maxBatch = 256) {
+    this.db = db;
+    this.context = context;
+    this.maxBatch = maxBatch;
+  }
 
   submit<T>(decide: Decision<C, T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {

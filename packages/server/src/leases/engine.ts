@@ -58,7 +58,10 @@ type EngineDecision<T> = (context: DecisionContext) => Outcome<T>;
 export class LeaseEngine {
   readonly #queue: DecisionQueue<DecisionContext>;
 
-  constructor(private readonly o: LeaseEngineOptions) {
+  private readonly o: LeaseEngineOptions;
+
+  constructor(o: LeaseEngineOptions) {
+    this.o = o;
     this.#queue = new DecisionQueue(o.leases.db, () => this.#context());
   }
 

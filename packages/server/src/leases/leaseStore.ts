@@ -53,7 +53,10 @@ export class LeaseStore {
   readonly #renew: Database.Statement<[number, number, string]>;
   readonly #audit: Database.Statement<unknown[]>;
 
-  constructor(readonly db: Database.Database) {
+  readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
     this.#usage = db.prepare('select seats as n from seat_usage where license_number = ? and component = ?');
     this.#due = db.prepare('select * from leases where expires_at <= ? order by expires_at');
     this.#deleteLease = db.prepare('delete from leases where id = ?');

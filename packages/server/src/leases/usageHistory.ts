@@ -26,7 +26,10 @@ export class UsageHistory {
   readonly #prune: Database.Statement<[number]>;
   readonly #read: Database.Statement<[number, number], HistoryRow>;
 
-  constructor(private readonly db: Database.Database) {
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
     const raise = `on conflict (hour, license_number, component) do update set peak = max(peak, excluded.peak)`;
     this.#peak = db.prepare(
       `insert into usage_history (hour, license_number, component, peak)

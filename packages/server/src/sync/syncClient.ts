@@ -47,7 +47,11 @@ export interface SyncResult {
  * file sync carries them by hand.
  */
 export class SyncClient {
-  constructor(private readonly deps: SyncClientDeps) {}
+  private readonly deps: SyncClientDeps;
+
+  constructor(deps: SyncClientDeps) {
+    this.deps = deps;
+  }
 
   async prepareRequest(method: 'online' | 'file'): Promise<{ requestId: string; message: string }> {
     const { config, keys, vendor, store, guard } = this.deps;
