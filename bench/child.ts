@@ -20,7 +20,7 @@ export interface Target {
 
 /** Forks a bench script under tsx with an IPC channel; `name` labels its CPU profile. */
 export function forkBench(script: string, args: string[], name: string): ChildProcess {
-  const execArgv = ['--import', 'tsx'];
+  const execArgv = ['--conditions=leasehold-source', '--import', 'tsx'];
   if (profiling.enabled) {
     mkdirSync(PROFILE_DIR, { recursive: true });
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${name}.cpuprofile`);

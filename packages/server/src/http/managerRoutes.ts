@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { managerDistDir } from '@leasehold/manager';
 import { LeaseholdError } from '@leasehold/protocol';
 import type { FastifyInstance } from 'fastify';
 
-/** Where `npm run build` puts the License Server Manager (packages/manager/dist). */
-export const DEFAULT_MANAGER_DIST = fileURLToPath(new URL('../../../manager/dist/', import.meta.url));
+/** Where `npm run build` puts the License Server Manager: found through its package, not a path in the repository. */
+export const DEFAULT_MANAGER_DIST = managerDistDir;
 
 export const MANAGER_BASE = '/manager/';
 
@@ -84,7 +84,8 @@ export function registerManagerRoutes(app: FastifyInstance, options: { distDir?:
   const files = loadManagerFiles(options.distDir ?? DEFAULT_MANAGER_DIST);
   app.get('/manager', async (_request, reply) => reply.redirect(MANAGER_BASE, 301));
   app.get('/manager/*', async (request, reply) => {
-    if (!files) throw new LeaseholdError('MANAGER_NOT_BUILT', 'packages/manager/dist has no index.html');
+    if (!files)
+      throw new LeaseholdError('MANAGER_NOT_BUILT', 'the @leasehold/manager web build has no index.html');
     const pathname = request.url.split('?')[0] ?? request.url;
     const file = resolveManagerPath(files, pathname);
     if (!file) throw new LeaseholdError('NOT_FOUND', `GET ${pathname}`);
