@@ -1,8 +1,9 @@
 /**
- * Issue 7: one sync message sealed and opened (sign, encrypt, decrypt, verify) with jose, as the
- * envelope does today, and with compactJose.ts (node:crypto directly), on the same keys and the same
- * payload bytes, in the same run, rounds interleaved so machine noise hits both alike. Also the key
- * work the central server does per request (JWK import, two RFC 7638 key ids).
+ * For docs/performance.md (Third fix, S8): one sync message sealed and opened (sign, encrypt,
+ * decrypt, verify) with jose, as the envelope does today, and with compactJose.ts (node:crypto
+ * directly), on the same keys and the same payload bytes, in the same run, rounds interleaved so
+ * machine noise hits both alike. Also the key work the central server does per request (JWK import,
+ * two RFC 7638 key ids).
  *
  *   node --import tsx bench/joseNode.ts [--seconds 1] [--rounds 5] [--json]
  *

@@ -1,9 +1,9 @@
 /**
- * `npm run bench:soak` (issue 8 item 6; not in CI): the real local server in its own process with
- * 5,000 simulated clients that hold a lease each and renew it at a third of its length, a few of
- * them releasing and taking a new one every second, while the administrator syncs with a real
- * central server every 15 s from another process (as `leasehold server sync` would). It checks that
- * no request fails, that the server holds exactly the leases the clients hold (none leaked, none
+ * `npm run bench:soak` (docs/performance.md, Soak; not in CI): the real local server in its own
+ * process with 5,000 simulated clients that hold a lease each and renew it at a third of its length,
+ * a few of them releasing and taking a new one every second, while the administrator syncs with a
+ * real central server every 15 s from another process (as `leasehold server sync` would). It checks
+ * that no request fails, that the server holds exactly the leases the clients hold (none leaked, none
  * lost), that everything is released at the end, and that memory stays flat.
  * Options: --minutes 10, --clients 5000, --lease-seconds 30. Writes bench/soak-results.json.
  */

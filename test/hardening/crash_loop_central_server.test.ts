@@ -13,10 +13,11 @@ import { SeededRandom, seedFromEnvironment } from '../support/seededRandom.ts';
 import { World } from '../support/world.ts';
 
 /**
- * Issue 8, item 1, the vendor side: kill -9 `central serve` (embedded PGlite, the default) while new
- * ids are created, two servers race for each id's first sync, and licenses change. After every kill
- * the database opens again, every acknowledged id, binding and license change is there, no id is
- * bound to a key that did not win, and response versions only go up.
+ * Crash loop (S3, C3; docs/security.md, Binding and clones), the vendor side: kill -9 `central serve`
+ * (embedded PGlite, the default) while new ids are created, two servers race for each id's first
+ * sync, and licenses change. After every kill the database opens again, every acknowledged id,
+ * binding and license change is there, no id is bound to a key that did not win, and response
+ * versions only go up.
  */
 const KILLS = Number(process.env.LEASEHOLD_CENTRAL_CRASH_KILLS ?? 20);
 const SEED = seedFromEnvironment();

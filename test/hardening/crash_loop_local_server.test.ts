@@ -8,11 +8,12 @@ import { readServerDatabase } from '../support/serverDatabase.ts';
 import { type LocalServerHandle, World } from '../support/world.ts';
 
 /**
- * Issue 8, item 1: kill -9 the local server at random moments while clients activate, renew and
- * release, while the administrator syncs online and by file, and while an automatic sync runs; then
- * read the SQLite file as it is on disk. After every kill: the database opens and is intact, every
- * acknowledged lease is there, every acknowledged release is gone, no seat is over-issued, the seat
- * counts agree with the seats, and the allocation is one the vendor issued, whole.
+ * Crash loop (L2; docs/security.md, Seats and durability): kill -9 the local server at random moments
+ * while clients activate, renew and release, while the administrator syncs online and by file, and
+ * while an automatic sync runs; then read the SQLite file as it is on disk. After every kill: the
+ * database opens and is intact, every acknowledged lease is there, every acknowledged release is
+ * gone, no seat is over-issued, the seat counts agree with the seats, and the allocation is one the
+ * vendor issued, whole.
  */
 const KILLS = Number(process.env.LEASEHOLD_CRASH_KILLS ?? 50);
 const SEED = seedFromEnvironment();

@@ -7,9 +7,10 @@ import { ConnectProxy } from '../support/proxy.ts';
 import { World } from '../support/world.ts';
 
 /**
- * Issue 8, item 5 (logs): a whole scenario — init with an admin password, a proxy with credentials,
- * syncs through it, leases, admin logins (one wrong), a session, an API token — with both servers
- * logging at debug level, and then every line any program wrote is searched for every secret.
+ * Log hygiene (docs/security.md, Secrets at rest and in logs): a whole scenario — init with an admin
+ * password, a proxy with credentials, syncs through it, leases, admin logins (one wrong), a session,
+ * an API token — with both servers logging at debug level, and then every line any program wrote is
+ * searched for every secret.
  */
 const DEBUG = { LEASEHOLD_LOG_LEVEL: 'debug' };
 const ADMIN_PASSWORD = 'Admin-Pass-7f3a9c1e-never-logged';

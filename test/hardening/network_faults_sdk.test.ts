@@ -11,10 +11,10 @@ import { license } from '../../packages/server/src/test-support/syncedServer.ts'
 import { type Fault, FaultProxy } from '../support/faultProxy.ts';
 
 /**
- * Issue 8, item 4, application ↔ local server: the SDK talks to a real local server through a
- * fault-injecting TCP proxy. It times out with SERVER_UNREACHABLE within its deadline; it never sends
- * an activation twice (a second copy would hold a second seat); renewal and release, which are safe
- * to repeat, can be retried and end in the same state as one clean call.
+ * Network faults (L2; docs/security.md, Networks), application ↔ local server: the SDK talks to a
+ * real local server through a fault-injecting TCP proxy. It times out with SERVER_UNREACHABLE within
+ * its deadline; it never sends an activation twice (a second copy would hold a second seat); renewal
+ * and release, which are safe to repeat, can be retried and end in the same state as one clean call.
  */
 const TIMEOUT_MS = 1_000;
 

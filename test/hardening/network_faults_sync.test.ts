@@ -6,10 +6,11 @@ import { closedPort, stableStatus } from '../support/leasehold.ts';
 import { type LocalServerHandle, World } from '../support/world.ts';
 
 /**
- * Issue 8, item 4, local server ↔ central server: the sync goes through a fault-injecting TCP proxy.
- * Latency and a crawling link still sync; a reset before the request falls back to the other port;
- * a silent peer times out as CENTRAL_TIMEOUT; an answer cut mid-stream is CENTRAL_UNAVAILABLE and
- * changes nothing; a request the network delivers twice is applied once.
+ * Network faults (S5, S9; docs/security.md, Networks), local server ↔ central server: the sync goes
+ * through a fault-injecting TCP proxy. Latency and a crawling link still sync; a reset before the
+ * request falls back to the other port; a silent peer times out as CENTRAL_TIMEOUT; an answer cut
+ * mid-stream is CENTRAL_UNAVAILABLE and changes nothing; a request the network delivers twice is
+ * applied once.
  */
 describe('sync through a faulty network', () => {
   let world: World;

@@ -28,10 +28,11 @@ import { type LocalServer, openLocalServer } from '../../packages/server/src/loc
 import { SyncRelay } from '../support/relay.ts';
 
 /**
- * Issue 8, item 3: replays of requests and responses, online and by file, and a clock wound back
- * or forward, against a real central server (in process, on PGlite) and a real local server (its
- * SQLite file and keys), each on a clock the test moves. Every case gets the code S8 and S10 name,
- * and nothing — neither the 366 days nor a checkout — is won by moving the clock.
+ * Replays and clocks (S8, S10; docs/security.md, Messages between the servers and Time): replays of
+ * requests and responses, online and by file, and a clock wound back or forward, against a real
+ * central server (in process, on PGlite) and a real local server (its SQLite file and keys), each on
+ * a clock the test moves. Every case gets the code S8 and S10 name, and nothing — neither the 366
+ * days nor a checkout — is won by moving the clock.
  */
 const START = new Date('2027-03-01T09:00:00Z').getTime();
 

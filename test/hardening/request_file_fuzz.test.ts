@@ -21,11 +21,12 @@ import {
 import { fakeLocalServer } from '../../packages/central/src/test-support/localServers.ts';
 
 /**
- * Issue 8, item 2, the vendor's side of sync via file: request files damaged at random — a character
- * changed anywhere in the message, cut short, lines dropped, swapped or repeated, parts reordered,
- * junk or megabytes added — handed to the central server's /v1/sync/file. Every one is refused with
- * a catalogue code, and nothing changes: an unbound id stays unbound, a bound id keeps its binding
- * and its version. (The response side is packages/server/src/sync/responseFile.fuzz.test.ts.)
+ * Hostile files (S5, S8; docs/security.md, Messages between the servers), the vendor's side of sync
+ * via file: request files damaged at random — a character changed anywhere in the message, cut short,
+ * lines dropped, swapped or repeated, parts reordered, junk or megabytes added — handed to the
+ * central server's /v1/sync/file. Every one is refused with a catalogue code, and nothing changes: an
+ * unbound id stays unbound, a bound id keeps its binding and its version. (The response side is
+ * packages/server/src/sync/responseFile.fuzz.test.ts.)
  */
 const SEED = Number(process.env.LEASEHOLD_FUZZ_SEED ?? 20_260_308);
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

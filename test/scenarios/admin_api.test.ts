@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, type Daemon, daemon, leasehold } from '../support/leasehold.ts';
 import { LocalServerHandle, World } from '../support/world.ts';
 
-describe('the admin API of a running local server, used with an API token (issue 5)', () => {
+describe('the admin API of a running local server, used with an API token (M1; docs/admin-api.md)', () => {
   let world: World;
   let local: LocalServerHandle;
   let serving: Daemon;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { World } from '../support/world.ts';
 
-// Issue 6, item 6: every binding, clearing and license change is in the audit log with who, when
-// and what; syncs are in the sync log. Both are append-only (packages/central/src/store/appendOnly.test.ts).
+// The vendor's audit log (C1, S4; docs/central.md, Audit): every binding, clearing and license change
+// is in the audit log with who, when and what; syncs are in the sync log. Both are append-only
+// (packages/central/src/store/appendOnly.test.ts).
 
 describe('the vendor audit log names who did what and when', () => {
   let world: World;

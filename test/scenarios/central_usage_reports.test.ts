@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Daemon, daemon, leasehold } from '../support/leasehold.ts';
 import { type LocalServerHandle, World } from '../support/world.ts';
 
-// Issue 6, item 4: a sync carries the local server's usage since its last sync; the vendor lists
-// it per id, and the same day sent again counts once.
+// Usage reports (docs/central.md, Usage reports): a sync carries the local server's usage since its
+// last sync; the vendor lists it per id, and the same day sent again counts once.
 
 describe('usage reports travel with syncs and the vendor lists them', () => {
   let world: World;

@@ -68,7 +68,7 @@ describe('sync and the client port over HTTPS (S5, S9, L0)', () => {
     expect(String(init)).toContain('INVALID_INPUT');
   });
 
-  describe('plain HTTP only when the administrator asks for it (issue 4)', () => {
+  describe('plain HTTP only when the administrator asks for it (S5, L0)', () => {
     const init = (name: string, centralUrl: string, ...flags: string[]) =>
       leasehold([
         'server',

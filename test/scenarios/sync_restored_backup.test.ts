@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/leasehold.ts';
 import { World } from '../support/world.ts';
 
-describe('a local server restored from a backup (issue 8 item 8, S3)', () => {
+describe('a local server restored from a backup (S3; docs/operations.md, Restore)', () => {
   let world: World;
   beforeAll(async () => {
     world = await World.start();

@@ -27,8 +27,8 @@ export async function recordAudit(
 }
 
 /**
- * The audit log for the vendor (C1, issue 6 item 6), newest first: who (an admin token's name,
- * `cli`, or `sync` for a binding made by a first sync), when, and what. Syncs themselves are in
+ * The audit log for the vendor (C1, S4; docs/central.md, Audit), newest first: who (an admin token's
+ * name, `cli`, or `sync` for a binding made by a first sync), when, and what. Syncs themselves are in
  * the sync log (`server-id show`); both tables are append-only in the database (migration 5).
  */
 export async function listAudit(

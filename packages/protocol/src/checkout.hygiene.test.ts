@@ -16,9 +16,9 @@ import { generatePartyKeys, publicJwkOf } from './keys.ts';
 import type { Ed25519PublicJwk } from './schemas.ts';
 
 /**
- * Checkout token hygiene (issue 8, item 7): the SDK verifies a token offline, so whatever an
- * application is handed must be refused on its header alone when the header is not Leasehold's —
- * before the vendor key or the server key is looked up.
+ * Checkout token hygiene (L3; docs/security.md, Header hygiene): the SDK verifies a token offline, so
+ * whatever an application is handed must be refused on its header alone when the header is not
+ * Leasehold's — before the vendor key or the server key is looked up.
  */
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -42,11 +42,12 @@ export const checkoutTokenSchema = z.strictObject({
 });
 export type CheckoutToken = z.infer<typeof checkoutTokenSchema>;
 
-/** A token with its certificate is a few kilobytes; far more is refused unread (issue 8). */
+/** A token with its certificate is a few kilobytes; far more is refused unread (L3; docs/security.md). */
 export const MAX_CHECKOUT_TOKEN_BYTES = 256 * 1024;
 
-// Header allowlists (issue 8): `lhc` carries the certificate, `lhk` the vendor key announcements;
-// an embedded key, compression, `crit` or `b64` is refused before any key is looked up.
+// Header allowlists (L3; docs/security.md, Header hygiene): `lhc` carries the certificate, `lhk` the
+// vendor key announcements; an embedded key, compression, `crit` or `b64` is refused before any key
+// is looked up.
 const TOKEN_HEADER_NAMES: ReadonlySet<string> = new Set(['alg', 'kid', 'typ', 'lhv', 'lhc']);
 const CERTIFICATE_HEADER_NAMES: ReadonlySet<string> = new Set(['alg', 'kid', 'typ', 'lhv', 'lhk']);
 

@@ -12,11 +12,11 @@ import {
 } from 'node:crypto';
 
 /**
- * The envelope's two JOSE forms, made and opened with node:crypto directly (issue 7): compact JWS with
- * EdDSA over Ed25519 (RFC 7515, RFC 8037) and compact JWE with ECDH-ES over X25519 and A256GCM
- * (RFC 7516, RFC 7518 §4.6). Byte for byte the format jose writes and reads, without jose's WebCrypto
- * path (an async job and a key import per operation). Only these algorithms exist here: anything else
- * is refused, so no header can choose a weaker path.
+ * The envelope's two JOSE forms, made and opened with node:crypto directly (S8; docs/performance.md,
+ * Third fix): compact JWS with EdDSA over Ed25519 (RFC 7515, RFC 8037) and compact JWE with ECDH-ES
+ * over X25519 and A256GCM (RFC 7516, RFC 7518 §4.6). Byte for byte the format jose writes and reads,
+ * without jose's WebCrypto path (an async job and a key import per operation). Only these algorithms
+ * exist here: anything else is refused, so no header can choose a weaker path.
  */
 
 /** Why a compact message was refused; callers map it to their own error codes. */

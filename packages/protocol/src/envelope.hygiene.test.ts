@@ -7,9 +7,10 @@ import { generatePartyKeys, publicJwkOf } from './keys.ts';
 import { syncResponseSchema } from './schemas.ts';
 
 /**
- * Message hygiene (issue 8, item 7): a message whose headers ask for anything but what Leasehold
- * itself writes is refused before any key is looked up — neither the recipient's decryption key nor
- * the signer's key — so no library default can act on an embedded key, compression or extension.
+ * Message hygiene (S8; docs/security.md, Header hygiene): a message whose headers ask for anything
+ * but what Leasehold itself writes is refused before any key is looked up — neither the recipient's
+ * decryption key nor the signer's key — so no library default can act on an embedded key, compression
+ * or extension.
  */
 
 const typ = 'leasehold.sync-response';

@@ -66,9 +66,10 @@ export interface Opened<T> {
 type Header = { typ?: unknown; lhv?: unknown; kid?: unknown; alg?: unknown; enc?: unknown };
 
 /**
- * Message hygiene (issue 8): the only header parameters a Leasehold envelope ever carries. Anything
- * else — an embedded key (`jwk`, `jku`, `x5u`, `x5c`), compression (`zip`), `crit` extensions, `b64` —
- * is refused before any key is looked up, so no library default can ever act on it.
+ * Message hygiene (S8; docs/security.md, Header hygiene): the only header parameters a Leasehold
+ * envelope ever carries. Anything else — an embedded key (`jwk`, `jku`, `x5u`, `x5c`), compression
+ * (`zip`), `crit` extensions, `b64` — is refused before any key is looked up, so no library default
+ * can ever act on it.
  */
 export const OUTER_HEADER_NAMES: ReadonlySet<string> = new Set(['alg', 'enc', 'kid', 'typ', 'lhv', 'epk']);
 export const INNER_HEADER_NAMES: ReadonlySet<string> = new Set(['alg', 'kid', 'typ', 'lhv']);

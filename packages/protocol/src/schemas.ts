@@ -101,9 +101,10 @@ export const SYNC_REQUEST_TYPE = 'leasehold.sync-request';
 export const SYNC_RESPONSE_TYPE = 'leasehold.sync-response';
 
 /**
- * Usage since the last sync (issue 6, item 4): per day, license and component, the peak in use and
- * the denials. Days are whole UTC days; a day sent twice (it was not over at the first sync) is
- * merged by the central server with the larger numbers, so a report sent twice counts once.
+ * Usage since the last sync (docs/central.md, Usage reports): per day, license and component, the
+ * peak in use and the denials. Days are whole UTC days; a day sent twice (it was not over at the
+ * first sync) is merged by the central server with the larger numbers, so a report sent twice counts
+ * once.
  */
 export const MAX_USAGE_ROWS = 10_000;
 export const usageDaySchema = z.strictObject({

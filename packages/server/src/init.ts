@@ -30,7 +30,7 @@ export interface ServerInitOptions {
   /** Accept an http:// central URL: only when the administrator says so. */
   plainHttpCentral?: boolean;
   centralCaFile?: string;
-  /** The License Server Manager's account (issue 5); `admin` unless named. */
+  /** The License Server Manager's account (M1; docs/admin-api.md); `admin` unless named. */
   adminUser?: string;
   /** Without one a password is generated and returned once, to be printed. */
   adminPassword?: string;

@@ -49,9 +49,10 @@ export function syncRateLimit(requestsPerMinute: number, clock: Clock): onReques
 }
 
 /**
- * The per-id limit (issue 6): a license server id is inside the sealed request, so it is known only
- * once the request is opened; the check runs then, before the database is touched. One misbehaving
- * server (a loop, a clone farm behind many addresses) cannot take more than its share.
+ * The per-id limit (docs/central.md, Rate limits): a license server id is inside the sealed request,
+ * so it is known only once the request is opened; the check runs then, before the database is
+ * touched. One misbehaving server (a loop, a clone farm behind many addresses) cannot take more than
+ * its share.
  */
 export function syncRateLimitPerId(requestsPerMinute: number, clock: Clock): (id: string) => void {
   const limiter = new FixedWindowLimiter(requestsPerMinute);

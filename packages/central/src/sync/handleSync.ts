@@ -238,7 +238,7 @@ async function decideAndRecord(
     ),
     ...(announcements.length ? { vendorKeyAnnouncements: [...announcements] } : {}),
     ...(ctx.retiredVendorKeyIds?.length ? { retiredVendorKeyIds: [...ctx.retiredVendorKeyIds] } : {}),
-    // The local server says so in its status (issue 8): its administrator may not know of the restore.
+    // The local server says so in its status (S3, S11): its administrator may not know of the restore.
     ...(flags.includes(SERVER_STATE_ROLLBACK) ? { stateFlags: [SERVER_STATE_ROLLBACK] } : {}),
   };
   // Sealing fails only on a broken key; it throws, and the transaction rolls back what was written.

@@ -8,9 +8,10 @@ const keyOf = (d: { day: string; licenseNumber: string; component: string }): Ke
   `${d.day} ${d.licenseNumber} ${d.component}`;
 
 /**
- * Stores the usage a sync request carried (issue 6, item 4), in the sync's transaction. Each
- * (id, day, license, component) is one row, merged with the larger numbers: a local server reports
- * whole days since its last sync, so a day seen twice (or a report sent twice) counts once.
+ * Stores the usage a sync request carried (docs/central.md, Usage reports), in the sync's
+ * transaction. Each (id, day, license, component) is one row, merged with the larger numbers: a local
+ * server reports whole days since its last sync, so a day seen twice (or a report sent twice) counts
+ * once.
  */
 export async function storeUsageReport(
   trx: Transaction<CentralDatabase>,

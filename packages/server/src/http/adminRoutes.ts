@@ -59,8 +59,9 @@ function sinceParam(value: unknown): number {
 }
 
 /**
- * The admin API of the local server (issue 5): thin adapters over the domain functions, each
- * behind the one authorize() of the policy table. `secure` marks the session cookie Secure (TLS).
+ * The admin API of the local server (M1; docs/admin-api.md): thin adapters over the domain functions,
+ * each behind the one authorize() of the policy table. `secure` marks the session cookie Secure
+ * (TLS).
  */
 export function registerAdminRoutes(
   app: FastifyInstance,

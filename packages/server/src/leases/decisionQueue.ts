@@ -15,11 +15,12 @@ type Result = Outcome<unknown> | { ok: 'thrown'; error: unknown };
 
 /**
  * Decisions that arrive in one turn of the event loop run in one IMMEDIATE transaction and commit
- * once (issue 7): a commit writes the WAL frames of every page it changed, so a batch shares the
- * audit log's and the indexes' tail pages, the locks and the commit itself. Each decision runs in
- * its own savepoint, so one that throws undoes only its own writes; refusals (ok: false) keep
- * theirs (the denial's audit row), as a lone transaction would. The context is computed once per
- * batch, inside the transaction: every decision in it sees the same time and allocation.
+ * once (docs/architecture.md, departure 11): a commit writes the WAL frames of every page it changed,
+ * so a batch shares the audit log's and the indexes' tail pages, the locks and the commit itself.
+ * Each decision runs in its own savepoint, so one that throws undoes only its own writes; refusals
+ * (ok: false) keep theirs (the denial's audit row), as a lone transaction would. The context is
+ * computed once per batch, inside the transaction: every decision in it sees the same time and
+ * allocation.
  */
 export class DecisionQueue<C> {
   #waiting: Waiting<C>[] = [];

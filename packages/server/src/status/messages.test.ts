@@ -196,7 +196,7 @@ describe('statusMessages: automatic sync and the clock', () => {
   });
 });
 
-describe('SERVER_STATE_ROLLBACK (issue 8 item 8)', () => {
+describe('SERVER_STATE_ROLLBACK (S3, S11)', () => {
   it('warns for 30 days after the central server saw the sync count go backwards, then stops', () => {
     const flagged = '2027-03-02T10:00:00.000Z';
     const at = (days: number) => new Date(Date.parse(flagged) + days * DAY_MS);

@@ -30,14 +30,14 @@ export interface Checkpointer {
 }
 
 /**
- * Background checkpoints for `serve` (issue 7): a worker thread runs a PASSIVE checkpoint every
- * `intervalMs`, copying WAL pages into the database file off the event loop; PASSIVE never waits
- * for a lock, so it cannot block a decision. It cannot finish alone under steady writes (new frames
- * arrive while it copies, and SQLite starts the WAL over only after a complete checkpoint), so the
- * serving connection keeps a checkpoint of its own at a larger size, `backstopPages`: by then the
- * worker has copied nearly everything, and what is left is the tail and the fsyncs. Durability is
- * unchanged: SQLite syncs the WAL before a checkpoint copies it and the database file before the
- * WAL is reused, whichever connection checkpoints.
+ * Background checkpoints for `serve` (docs/architecture.md, departure 11): a worker thread runs a
+ * PASSIVE checkpoint every `intervalMs`, copying WAL pages into the database file off the event loop;
+ * PASSIVE never waits for a lock, so it cannot block a decision. It cannot finish alone under steady
+ * writes (new frames arrive while it copies, and SQLite starts the WAL over only after a complete
+ * checkpoint), so the serving connection keeps a checkpoint of its own at a larger size,
+ * `backstopPages`: by then the worker has copied nearly everything, and what is left is the tail and
+ * the fsyncs. Durability is unchanged: SQLite syncs the WAL before a checkpoint copies it and the
+ * database file before the WAL is reused, whichever connection checkpoints.
  */
 export function startCheckpointer(
   db: Database.Database,

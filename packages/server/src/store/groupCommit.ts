@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 export type Flush = () => Promise<void>;
 
 /**
- * Group commit for `serve` (issue 8 item 9, issue 7): transactions commit with
+ * Group commit for `serve` (L2; docs/architecture.md, departure 11): transactions commit with
  * `synchronous = NORMAL` (in the WAL, safe from a killed process, not yet from power loss), and an
  * answer that acknowledges a change waits for `durable()`: one fdatasync of the WAL file, off the
  * event loop, covers every transaction committed before it started. Decisions go on while it runs;

@@ -79,8 +79,9 @@ export const migrations: ReadonlyArray<Migration> = [
   create index audit_by_action on audit_log (action, at);
   `,
   `
-  -- The administrator's window (issue 5). Passwords are scrypt hashes with their parameters; session
-  -- ids and API tokens are stored as SHA-256 hashes, so a copy of the database opens no session.
+  -- The administrator's window (M1; docs/admin-api.md). Passwords are scrypt hashes with their
+  -- parameters; session ids and API tokens are stored as SHA-256 hashes, so a copy of the database
+  -- opens no session.
   create table admin_users (
     name text primary key,
     password_hash text not null,
@@ -136,9 +137,9 @@ export const migrations: ReadonlyArray<Migration> = [
   ) strict, without rowid;
   `,
   `
-  -- Audit integrity (issue 8): each entry carries SHA-256(previous hash, its own fields), filled by
-  -- a trigger so that every writer chains alike; entries cannot be changed or deleted through SQL
-  -- (someone who drops the triggers is caught by \`leasehold server audit verify\`). Ids are never
+  -- Audit integrity (L7; docs/leases.md): each entry carries SHA-256(previous hash, its own fields),
+  -- filled by a trigger so that every writer chains alike; entries cannot be changed or deleted through
+  -- SQL (someone who drops the triggers is caught by \`leasehold server audit verify\`). Ids are never
   -- reused (autoincrement semantics via the chain's gap check).
   alter table audit_log add column hash text;
   create trigger audit_chain after insert on audit_log begin

@@ -2,10 +2,10 @@ import { DAY_MS, MAX_USAGE_ROWS, type UsageDay, type UsageReport } from '@leaseh
 import type { HistoryRow } from '../leases/usageHistory.ts';
 
 /**
- * The usage summary a sync request carries (issue 6, item 4), from the hourly usage history (M4):
- * per UTC day, license and component, the highest hourly peak and the sum of the hourly denials.
- * It covers whole days from the day of the last successful sync through today, so a day that was
- * not over at one sync is sent again in full at the next; the central server keeps the larger
+ * The usage summary a sync request carries (docs/central.md, Usage reports), from the hourly usage
+ * history (M4): per UTC day, license and component, the highest hourly peak and the sum of the hourly
+ * denials. It covers whole days from the day of the last successful sync through today, so a day that
+ * was not over at one sync is sent again in full at the next; the central server keeps the larger
  * numbers, so nothing counts twice.
  */
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
