@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { buildCentralApp, openCentralStore, type StorageConfig } from '@leasehold/central';
 import { parsePartyKeys, systemClock } from '@leasehold/protocol';
-import { serveServer } from '@leasehold/server';
+import { serveServer } from '@leasehold/server/http';
 import { bareApp } from './bare.ts';
 import { type CentralSetup, setupCentral } from './centralFixture.ts';
 

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, fetch } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { daemon, leasehold, tempDir } from '../support/leasehold.ts';
+import { leasehold, npmStart, tempDir } from '../support/leasehold.ts';
 
 describe('`leasehold demo` (what `npm start` runs)', () => {
   it('runs both servers with a demo license, one sync, and prints where to go next', async () => {
     const dir = join(tempDir('demo'), 'demo');
-    const demo = await daemon(['demo', '--dir', dir, '--json']);
+    // Exactly what a new user types after `npm install`: `npm start` (with this test's folder).
+    const demo = await npmStart(['--dir', dir, '--json']);
     try {
       const summary = demo.info;
       expect(summary.status).toMatchObject({ synchronized: true, allocationVersion: 1, daysRemaining: 366 });

@@ -3,7 +3,7 @@ import { get } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLoopbackCertificates } from '../../packages/cli/src/certificates.ts';
 import { selfSignedCertificate } from '../support/certificates.ts';
-import { daemon, leasehold, tempDir } from '../support/leasehold.ts';
+import { daemon, leasehold, leaseholdProcess, tempDir } from '../support/leasehold.ts';
 import { World } from '../support/world.ts';
 
 function healthOverHttps(url: string, ca: string): Promise<number> {
@@ -143,7 +143,8 @@ describe('sync and the client port over HTTPS (S5, S9, L0)', () => {
       const flags = ['--url', serve.info.url, '--user', 'ann', '--computer', 'ws1', '--json'];
       const untrusted = await leasehold(['client', 'activate', '--component', 'Base', ...flags]);
       expect(untrusted.json.error.code).toBe('SERVER_UNREACHABLE');
-      const trusted = await leasehold(['client', 'activate', '--component', 'Base', ...flags], {
+      // Node reads NODE_EXTRA_CA_CERTS once, at its start: this one runs as its own process.
+      const trusted = await leaseholdProcess(['client', 'activate', '--component', 'Base', ...flags], {
         NODE_EXTRA_CA_CERTS: ca.caFile,
       });
       expect(trusted.code, trusted.stderr).toBe(0);

@@ -21,7 +21,7 @@ export type Fault =
   | { kind: 'duplicate' };
 
 /**
- * A fault-injecting TCP proxy on loopback for tests (issue 8, item 4): between the local server and
+ * A fault-injecting TCP proxy on loopback for tests (S5, S9; docs/security.md, Networks): between the local server and
  * the central server, or between an application and the local server. `plan` picks the fault for
  * each new connection (numbered from 0), so a test can fail the first attempt and let a retry pass.
  */

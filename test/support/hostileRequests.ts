@@ -4,7 +4,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import type { WalkedRoute } from './routeWalk.ts';
 
 /**
- * Hostile HTTP requests for any route (issue 8, item 2): wrong types, huge strings, deep nesting,
+ * Hostile HTTP requests for any route (docs/security.md, The HTTP surfaces): wrong types, huge strings, deep nesting,
  * unicode (lone surrogates too), bad JSON, wrong content types, duplicate headers, path and query
  * junk. What every answer must be: no 500, within a deadline, and every failure a catalogue code.
  */

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '@leasehold/cli';
 
 export const BIN = fileURLToPath(new URL('../../packages/cli/bin/leasehold.js', import.meta.url));
 export const DAY_MS = 86_400_000;
@@ -29,8 +30,37 @@ export function tempDir(name: string): string {
   return mkdtempSync(join(tmpdir(), `leasehold-${name}-`));
 }
 
-/** Runs the real `leasehold` program and waits for it to exit. */
-export function leasehold(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/**
+ * Runs one `leasehold` command in this process, as the program's own `main(argv, io)` with buffers for
+ * streams and `env` over this process's environment: the same code as the built program, without
+ * a Node start per command. `leaseholdProcess` runs the real built program.
+ */
+export async function leasehold(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  options: { input?: string } = {},
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['node', 'leasehold', ...args], {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: definedOnly({ ...baseEnv(), ...env }),
+    stdin: () => options.input ?? '',
+  });
+  return { code, stdout, stderr, json: parseJson(stdout) };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the real, built `leasehold` program as its own process and waits for it to exit. */
+export function leaseholdProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env: definedOnly({ ...baseEnv(), ...env }) });
     let stdout = '';
@@ -38,15 +68,7 @@ export function leasehold(args: string[], env: NodeJS.ProcessEnv = {}): Promise<
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code: code ?? -1, stdout, stderr, json });
-    });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, json: parseJson(stdout) }));
   });
 }
 
@@ -89,6 +111,29 @@ export function daemon(
     env: definedOnly({ ...baseEnv(), LEASEHOLD_LOG_LEVEL: 'warn', ...env }),
   });
   return untilReady(child, args.join(' '), ready);
+}
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * `npm start -- ARGS` in the repository, exactly as a new user runs the demo. npm runs the program in
+ * a child of its own, so the whole process group is stopped.
+ */
+export function npmStart(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
+  const child = spawn('npm', ['start', '--', ...args], {
+    cwd: REPO,
+    detached: true,
+    env: definedOnly({ ...baseEnv(), LEASEHOLD_LOG_LEVEL: 'warn', ...env }),
+  });
+  return untilReady(child, `npm start -- ${args.join(' ')}`, demoSummaryLine).then((started) => ({
+    ...started,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        process.kill(-(child.pid as number), 'SIGTERM');
+      }),
+  }));
 }
 
 /**

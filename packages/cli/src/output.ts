@@ -1,4 +1,5 @@
 import { LeaseholdError } from '@leasehold/protocol';
+import { stderr, stdout } from './io.ts';
 
 export interface OutputOptions {
   json?: boolean;
@@ -6,7 +7,7 @@ export interface OutputOptions {
 
 /** Prints a command's result: one JSON document with --json, else the human form. */
 export function print(options: OutputOptions, value: unknown, human: () => string): void {
-  process.stdout.write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+  stdout().write(options.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 
 /** Prints a failure with its code; with --json also the error document on stdout. Returns the exit code. */
@@ -15,8 +16,8 @@ export function printError(error: unknown, json: boolean): number {
     error instanceof LeaseholdError
       ? error
       : new LeaseholdError('INTERNAL', error instanceof Error ? error.message : String(error));
-  if (json) process.stdout.write(`${JSON.stringify({ error: failure.toJSON() }, null, 2)}\n`);
-  process.stderr.write(`error ${failure.code}: ${failure.message}\n`);
+  if (json) stdout().write(`${JSON.stringify({ error: failure.toJSON() }, null, 2)}\n`);
+  stderr().write(`error ${failure.code}: ${failure.message}\n`);
   return 1;
 }
 

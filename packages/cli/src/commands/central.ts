@@ -1,13 +1,14 @@
 import { initCentral, openVendorApi, serveCentral, type VendorApi } from '@leasehold/central';
 import { writeFileAtomic } from '@leasehold/protocol';
 import { Command, Option } from 'commander';
-import pino from 'pino';
 import type { Environment } from '../environment.ts';
+import { stdout } from '../io.ts';
 import { print, table } from '../output.ts';
 import { keysCommand } from './centralKeys.ts';
 import { licenseCommand, licenseLine } from './centralLicenses.ts';
 import { auditCommand, usageCommand } from './centralReports.ts';
 import { tokenCommand } from './centralTokens.ts';
+import { serverLogger } from './logger.ts';
 import { action, integer, readTextFile, tlsFiles, untilSignal } from './shared.ts';
 
 type Json = { json?: boolean; dataDir: string };
@@ -26,7 +27,7 @@ async function withVendor<T>(
 }
 
 export function centralCommand(env: Environment): Command {
-  const central = new Command('central').description("the vendor's central license server");
+  const central = new Command('central');
   const dataDir = () =>
     new Option('--data-dir <dir>', 'central data folder (env LEASEHOLD_CENTRAL_DIR)').default(env.centralDir);
   const json = () => new Option('--json', 'print one JSON document');
@@ -84,13 +85,13 @@ export function centralCommand(env: Environment): Command {
         const running = await serveCentral({
           dataDir: o.dataDir,
           clock: env.clock,
-          logger: pino({ level: env.logLevel }),
+          logger: serverLogger(env.logLevel),
           ...(env.vendorPrivateKeys ? { vendorPrivateKeys: env.vendorPrivateKeys } : {}),
           ...(o.port === undefined ? {} : { port: o.port }),
           ...(o.fallbackPort === undefined ? {} : { fallbackPort: o.fallbackPort }),
           ...(o.host === undefined ? {} : { host: o.host }),
         });
-        process.stdout.write(`${JSON.stringify({ listening: running.ports, url: running.url })}\n`);
+        stdout().write(`${JSON.stringify({ listening: running.ports, url: running.url })}\n`);
         await untilSignal(() => running.close());
       }),
     );
@@ -179,7 +180,7 @@ export function centralCommand(env: Environment): Command {
     .command('binding')
     .description('bindings of ids to servers')
     .command('clear')
-    .description('clear the binding of an id so that the next server to sync is bound (S4)')
+    .description('clear the binding of an id so that the next server to sync is bound')
     .addOption(dataDir())
     .requiredOption('--server-id <id>', 'license server id')
     .requiredOption('--reason <text>', 'why (recorded in the audit log)')
@@ -204,7 +205,7 @@ export function centralCommand(env: Environment): Command {
     );
   central
     .command('sync')
-    .description('synchronization by file (S5)')
+    .description('synchronization by file')
     .command('respond')
     .description('answer a sync request file from a local server with a sync response file')
     .addOption(dataDir())

@@ -10,7 +10,7 @@ type Json = { json?: boolean; dataDir: string };
  * Rotation makes a new active key that the old one announces; retiring a previous key stops that.
  */
 export function keysCommand(kit: VendorCommandKit): Command {
-  const keys = new Command('keys').description('vendor signing keys: list, rotate, retire (S8)');
+  const keys = new Command('keys').description('vendor signing keys: list, rotate, retire');
   keys
     .command('list')
     .description('list the vendor signing keys: active, previous (still announcing) and retired')

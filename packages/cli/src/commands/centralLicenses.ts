@@ -19,7 +19,7 @@ export function licenseCommand(kit: VendorCommandKit): Command {
       .option('--name <text>', 'display name')
       .option('--start <date>', 'start date YYYY-MM-DD')
       .option('--expiry <date>', 'expiry date YYYY-MM-DD')
-      .option('--domain <domain>', 'only clients of this domain are served (L4)')
+      .option('--domain <domain>', 'only clients of this domain are served')
       .option('--max-checkout-hours <hours>', 'longest checkout, 0 = no checkout', integer)
       .option(
         '--component <NAME=SEATS>',

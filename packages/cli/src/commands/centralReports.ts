@@ -35,7 +35,7 @@ export function auditCommand(kit: VendorCommandKit): Command {
     );
 }
 
-/** `leasehold central usage ID`: what an id's local server reported with its syncs (issue 6, item 4). */
+/** `leasehold central usage ID`: what an id's local server reported with its syncs (docs/central.md, Usage reports). */
 export function usageCommand(kit: VendorCommandKit): Command {
   return new Command('usage')
     .description("the usage an id's local server reported with its syncs: per day, peak in use and denials")

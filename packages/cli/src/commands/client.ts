@@ -28,15 +28,13 @@ type Flags = {
  * unless `renew` is called in time.
  */
 export function clientCommand(env: Environment): Command {
-  const client = new Command('client').description(
-    'an application of the local license server: activate, renew, release, checkout, return, show',
-  );
+  const client = new Command('client');
   const withUrl = (cmd: Command) =>
     cmd
       .requiredOption('--url <url>', 'the local license server URL, as the administrator gives it')
       .option('--user <name>', 'user name (default: the operating system user)')
       .option('--computer <name>', 'computer name (default: the host name)')
-      .option('--domain <domain>', 'the domain sent with the request (L4)')
+      .option('--domain <domain>', 'the domain sent with the request')
       .addOption(new Option('--json', 'print one JSON document'));
   const components = (cmd: Command) =>
     cmd
@@ -62,7 +60,7 @@ export function clientCommand(env: Environment): Command {
 
   components(withUrl(client.command('activate')))
     .description('take a floating lease and print it (it is not renewed: see `renew`)')
-    .option('--instance <text>', 'tells instances on one computer apart (L5)')
+    .option('--instance <text>', 'tells instances on one computer apart')
     .action(
       action(async (o: Flags) => {
         const lease = await connect(o).requestLease({
@@ -94,7 +92,7 @@ export function clientCommand(env: Environment): Command {
     );
 
   components(withUrl(client.command('checkout')))
-    .description('check out a license for some hours; the token proves it with no contact (L3)')
+    .description('check out a license for some hours; the token proves it with no contact')
     .requiredOption('--hours <hours>', 'how long, up to the license maximum', integer)
     .action(
       action(async (o: Flags) => {

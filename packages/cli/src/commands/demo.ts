@@ -2,10 +2,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { centralPaths, httpVendorApi, initCentral, serveCentral } from '@leasehold/central';
 import { DAY_MS } from '@leasehold/protocol';
-import { initServer, openLocalServer, readStatus, serveServer } from '@leasehold/server';
+import { initServer, openLocalServer, readStatus } from '@leasehold/server';
+import { serveServer } from '@leasehold/server/http';
 import { Command } from 'commander';
 import { createLoopbackCertificates, type IssuedCertificate } from '../certificates.ts';
 import type { Environment } from '../environment.ts';
+import { stdout } from '../io.ts';
 import { describeStatus } from './server.ts';
 import { action, untilSignal } from './shared.ts';
 
@@ -15,7 +17,6 @@ import { action, untilSignal } from './shared.ts';
  */
 export function demoCommand(env: Environment): Command {
   return new Command('demo')
-    .description('run both servers with a demo license and one sync, until Ctrl-C')
     .option('--dir <dir>', 'demo folder (emptied first)', '.leasehold-demo')
     .option('--json', 'print one JSON document once ready')
     .action(
@@ -25,7 +26,7 @@ export function demoCommand(env: Environment): Command {
         const centralDir = join(dir, 'central');
         const serverDir = join(dir, 'server');
         const say = (line: string) => {
-          if (!o.json) process.stdout.write(`${line}\n`);
+          if (!o.json) stdout().write(`${line}\n`);
         };
 
         say(
@@ -98,7 +99,7 @@ export function demoCommand(env: Environment): Command {
           },
           status,
         };
-        if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        if (o.json) stdout().write(`${JSON.stringify(summary)}\n`);
         say(
           [
             '',

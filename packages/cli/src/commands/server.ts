@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LeaseholdError } from '@leasehold/protocol';
-import { initServer, readStatus, serveServer } from '@leasehold/server';
+import { initServer, readStatus } from '@leasehold/server';
 import { Command } from 'commander';
-import pino from 'pino';
 import type { Environment } from '../environment.ts';
+import { stdout } from '../io.ts';
 import { print } from '../output.ts';
 import { registerAdminCommands } from './serverAdmin.ts';
 import { dataDirOption, describeStatus, type Json, jsonOption, withServer } from './serverContext.ts';
@@ -12,14 +10,12 @@ import { registerDiagnoseCommand } from './serverDiagnose.ts';
 import { registerLeaseCommands } from './serverLeases.ts';
 import { registerProxyCommands } from './serverProxy.ts';
 import { registerSyncCommands } from './serverSync.ts';
-import { action, integer, portList, tlsFiles, untilSignal } from './shared.ts';
+import { action, firstLineOfStdin, integer, portList, tlsFiles, untilSignal } from './shared.ts';
 
 export { describeStatus } from './serverContext.ts';
 
 export function serverCommand(env: Environment): Command {
-  const server = new Command('server')
-    .description("the customer's local license server")
-    .enablePositionalOptions();
+  const server = new Command('server').enablePositionalOptions();
   const dataDir = () => dataDirOption(env);
   const json = jsonOption;
 
@@ -111,15 +107,17 @@ export function serverCommand(env: Environment): Command {
     .option('--host <address>', 'listen address')
     .action(
       action(async (o: Json & { port?: number; host?: string }) => {
+        // The HTTP server and the logger load only for `serve`, so the other commands start faster.
+        const { serveServer, serverLogger } = await import('./serving.ts');
         const running = await serveServer({
           dataDir: o.dataDir,
           clock: env.clock,
-          logger: pino({ level: env.logLevel }),
+          logger: serverLogger(env.logLevel),
           proxyEnvironment: env.proxy,
           ...(o.port === undefined ? {} : { port: o.port }),
           ...(o.host ? { host: o.host } : {}),
         });
-        process.stdout.write(`${JSON.stringify({ listening: running.port, url: running.url })}\n`);
+        stdout().write(`${JSON.stringify({ listening: running.port, url: running.url })}\n`);
         await untilSignal(() => running.close());
       }),
     );
@@ -142,10 +140,4 @@ export function serverCommand(env: Environment): Command {
   registerProxyCommands(server, env);
   registerAdminCommands(server, env);
   return server;
-}
-
-function firstLineOfStdin(option: string): string {
-  const line = readFileSync(0, 'utf8').split(/\r?\n/)[0] ?? '';
-  if (!line) throw new LeaseholdError('INVALID_INPUT', `${option} read no password`);
-  return line;
 }

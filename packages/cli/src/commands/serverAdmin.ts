@@ -14,7 +14,7 @@ function firstLine(source: string | 0, what: string): string {
 }
 
 /**
- * `server admin token create | list | revoke` (issue 5): API tokens for scripts and the CLI to use
+ * `server admin token create | list | revoke` (M1; docs/admin-api.md, API tokens): API tokens for scripts and the CLI to use
  * the admin API (`Authorization: Bearer …`). Works on the data folder, so it also works while
  * `serve` runs (SQLite WAL) and before the first login.
  */

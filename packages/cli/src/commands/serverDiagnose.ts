@@ -1,6 +1,7 @@
 import { type Diagnosis, diagnoseLocalServer, type StepResult } from '@leasehold/server';
 import type { Command } from 'commander';
 import type { Environment } from '../environment.ts';
+import { setExitCode, stderr } from '../io.ts';
 import { print } from '../output.ts';
 import { dataDirOption, type Json, jsonOption, withServer } from './serverContext.ts';
 import { action } from './shared.ts';
@@ -51,8 +52,8 @@ export function registerDiagnoseCommand(server: Command, env: Environment): void
         if (failed.length > 0) {
           // Scripts read the codes here; the report above stays one document with --json.
           const names = failed.map((s) => (s.code ? `${s.step} (${s.code})` : s.step));
-          process.stderr.write(`diagnose: ${failed.length} step(s) failed: ${names.join(', ')}\n`);
-          process.exitCode = 1;
+          stderr().write(`diagnose: ${failed.length} step(s) failed: ${names.join(', ')}\n`);
+          setExitCode(1);
         }
       }),
     );

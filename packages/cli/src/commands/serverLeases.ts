@@ -8,6 +8,7 @@ import {
 } from '@leasehold/server';
 import type { Command } from 'commander';
 import type { Environment } from '../environment.ts';
+import { stdout } from '../io.ts';
 import { print, table } from '../output.ts';
 import { dataDirOption, type Json, jsonOption, withServer } from './serverContext.ts';
 import { action } from './shared.ts';
@@ -18,7 +19,7 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
   const json = jsonOption;
   server
     .command('leases')
-    .description('who holds what: floating leases and checkouts (L6)')
+    .description('who holds what: floating leases and checkouts')
     .addOption(dataDir())
     .addOption(json())
     .action(
@@ -35,7 +36,7 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
 
   server
     .command('components')
-    .description('the Components table: in use, max users, free and expiry per license and component (M2)')
+    .description('the Components table: in use, max users, free and expiry per license and component')
     .addOption(dataDir())
     .addOption(json())
     .action(
@@ -52,9 +53,7 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
 
   server
     .command('users')
-    .description(
-      'the Current users table: who holds which components, floating or checkout, since, until (M2)',
-    )
+    .description('the Current users table: who holds which components, floating or checkout, since, until')
     .addOption(dataDir())
     .addOption(json())
     .action(
@@ -71,7 +70,7 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
 
   server
     .command('history')
-    .description('usage over time (M4): most seats in use and denials per component, per hour or day')
+    .description('usage over time: most seats in use and denials per component, per hour or day')
     .option('--days <n>', 'how far back: 1 to 366 days (2 or less: per hour)', '30')
     .addOption(dataDir())
     .addOption(json())
@@ -115,7 +114,7 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
 
   const audit = server
     .command('audit')
-    .description('the audit log as JSON lines: grants, renewals, releases, expiries, denials (L7)')
+    .description('the audit log as JSON lines: grants, renewals, releases, expiries, denials')
     .addOption(dataDir())
     .option('--action <action>', 'only this action, e.g. lease.denied for the denial log')
     .option('--since <time>', 'only entries at or after this ISO time')
@@ -127,7 +126,7 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
         const entries = await withServer(env, o.dataDir, async (s) =>
           s.leases.audit({ ...(o.action ? { action: o.action } : {}), sinceMs: since }),
         );
-        for (const entry of entries) process.stdout.write(`${JSON.stringify(entry)}\n`);
+        for (const entry of entries) stdout().write(`${JSON.stringify(entry)}\n`);
       }),
     );
 

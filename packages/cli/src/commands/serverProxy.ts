@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { LeaseholdError } from '@leasehold/protocol';
 import {
   chooseProxy,
@@ -13,7 +12,7 @@ import type { Command } from 'commander';
 import type { Environment } from '../environment.ts';
 import { print } from '../output.ts';
 import { dataDirOption, type Json, jsonOption } from './serverContext.ts';
-import { action } from './shared.ts';
+import { action, firstLineOfStdin } from './shared.ts';
 
 /**
  * `server proxy set URL | clear | show` (S7). The proxy lives in its own 0600 file, apart from
@@ -40,7 +39,7 @@ export function registerProxyCommands(server: Command, env: Environment): void {
       action(async (url: string, o: Json & { user?: string; password?: string; passwordStdin?: boolean }) => {
         if (o.password !== undefined && o.passwordStdin)
           throw new LeaseholdError('INVALID_INPUT', '--password and --password-stdin exclude each other');
-        const password = o.passwordStdin ? readPasswordFromStdin() : o.password;
+        const password = o.passwordStdin ? firstLineOfStdin('--password-stdin') : o.password;
         const setting = saveProxySetting(o.dataDir, parseProxyUrl(url, { username: o.user, password }));
         const shown = { proxy: maskProxy(setting), source: 'stored', file: proxyPath(o.dataDir) };
         print(
@@ -89,10 +88,4 @@ export function registerProxyCommands(server: Command, env: Environment): void {
         );
       }),
     );
-}
-
-function readPasswordFromStdin(): string {
-  const line = readFileSync(0, 'utf8').split(/\r?\n/)[0] ?? '';
-  if (!line) throw new LeaseholdError('INVALID_INPUT', '--password-stdin read no password');
-  return line;
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LeaseholdError } from '@leasehold/protocol';
 import { InvalidArgumentError } from 'commander';
+import { readStdin, runSignal, setExitCode } from '../io.ts';
 import { printError } from '../output.ts';
 
 /** Runs a command action; a failure prints its code and sets a non-zero exit code. */
@@ -15,7 +16,7 @@ export function action<A extends unknown[]>(
       const options = args.find((a) => typeof a === 'object' && a !== null && 'json' in (a as object)) as
         | { json?: boolean }
         | undefined;
-      process.exitCode = printError(error, Boolean(options?.json));
+      setExitCode(printError(error, Boolean(options?.json)));
     }
   };
 }
@@ -39,17 +40,28 @@ export function componentSeats(value: string, previous: Array<{ name: string; se
   return [...previous, { name: (match[1] as string).trim(), seats: Number(match[2]) }];
 }
 
-/** Waits for Ctrl-C or SIGTERM, then runs the cleanup. */
+/** Waits for Ctrl-C or SIGTERM (or the run's abort signal, in-process), then runs the cleanup. */
 export function untilSignal(cleanup: () => Promise<void>): Promise<void> {
+  const signal = runSignal();
   return new Promise((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      signal?.removeEventListener('abort', stop);
       cleanup().finally(resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
   });
+}
+
+/** The first line of standard input: a password given with `option` (never on the command line). */
+export function firstLineOfStdin(option: string): string {
+  const line = readStdin().split(/\r?\n/)[0] ?? '';
+  if (!line) throw new LeaseholdError('INVALID_INPUT', `${option} read no password`);
+  return line;
 }
 
 /** --tls-cert and --tls-key come together or not at all; paths are stored absolute. */
