@@ -16,6 +16,7 @@ import { removeBenchRoot } from './fixtures.ts';
 import { measureRenew } from './renew.ts';
 import { Results } from './results.ts';
 import { measureSdk } from './sdk.ts';
+import { measureStartup } from './startup.ts';
 import { measureSync } from './sync.ts';
 
 const args = process.argv.slice(2);
@@ -60,6 +61,7 @@ async function main(): Promise<number> {
   await step('sync', () => measureSync(mode, results));
   await step('central', () => measureCentral(mode, results));
   await step('sdk', () => measureSdk(mode, results));
+  await step('startup', () => measureStartup(mode, results));
 
   removeBenchRoot();
   results.raw.loadAverage.end = loadavg();

@@ -16,6 +16,9 @@ export const SOURCE_CONDITION = 'leasehold-source';
 
 const LIBRARIES = ['protocol', 'client', 'server', 'central'];
 
+/** A library's entry points beyond `src/index.ts`: its package.json subpath exports. */
+const MORE_ENTRIES = { server: ['src/http.ts'] };
+
 // Left to Node at run time: native code (better-sqlite3), WebAssembly and its data files (PGlite),
 // drivers and loggers that load files or workers by path (pg, pino), and the Manager's web build,
 // which is found through its package.
@@ -31,15 +34,16 @@ const common = {
   conditions: [SOURCE_CONDITION],
 };
 
-/** A library: its own sources in one file; every package it imports stays an import. */
+/** A library: its own sources bundled per entry point (shared code in chunks); every package it imports stays an import. */
 export async function buildLibrary(name) {
   const dir = join(ROOT, 'packages', name);
-  rmSync(join(dir, 'dist'), { recursive: true, force: true });
   await build({
     ...common,
     absWorkingDir: dir,
-    entryPoints: ['src/index.ts'],
-    outfile: 'dist/index.js',
+    entryPoints: ['src/index.ts', ...(MORE_ENTRIES[name] ?? [])],
+    outdir: 'dist',
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     packages: 'external',
   });
 }
@@ -58,6 +62,9 @@ export async function buildCli() {
     entryPoints: ['src/main.ts'],
     outdir: 'dist',
     splitting: true,
+    // Less to parse at each start; names kept for stack traces and for libraries that read them.
+    minify: true,
+    keepNames: true,
     chunkNames: 'chunks/[name]-[hash]',
     external: CLI_EXTERNAL.flatMap((p) => [p, `${p}/*`]),
     // Bundled CommonJS dependencies call require() for Node's built-ins.
@@ -99,6 +106,10 @@ function buildManager() {
 async function main(args) {
   const started = performance.now();
   const jsOnly = args.includes('--js');
+  // A full build starts from empty folders, so no declaration of a deleted module lingers.
+  if (!jsOnly)
+    for (const name of LIBRARIES)
+      rmSync(join(ROOT, 'packages', name, 'dist'), { recursive: true, force: true });
   if (!jsOnly) buildManager();
   await buildJavaScript();
   if (!jsOnly) buildTypes();

@@ -2,17 +2,16 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type ActiveLease, LeaseholdClient, LeaseholdError, verifyCheckout } from '@leasehold/client';
 import { errorCatalogue } from '@leasehold/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { applicationFolder } from '../support/application.ts';
 import { DAY_MS, type Daemon, daemon, leasehold } from '../support/leasehold.ts';
 import { type LocalServerHandle, World } from '../support/world.ts';
 
 // The client SDK against a real central server and a real local server with 10-second leases:
 // Base=10 and Analysis=1, so a second user asking for Analysis finds no seat.
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const LEASE_SECONDS = 10;
 
 async function serve(server: LocalServerHandle, options: { port?: number; env?: NodeJS.ProcessEnv } = {}) {
@@ -149,18 +148,17 @@ describe('the client SDK takes, renews and releases leases, and checks out for o
   });
 
   it('releases the leases of an application stopped with SIGTERM, and lets it end by the signal', async () => {
-    const script = join(world.root, 'application.mts');
-    writeFileSync(
-      script,
-      [
-        `import { LeaseholdClient } from ${JSON.stringify(join(REPO, 'packages/client/src/index.ts'))};`,
+    // A plain Node application that imports the package by its name: no loader, no flags.
+    const folder = applicationFolder(join(world.root, 'application'), {
+      'app.mjs': [
+        "import { LeaseholdClient } from '@leasehold/client';",
         `const client = new LeaseholdClient({ url: process.argv[2], user: 'dave', computer: 'dave-pc' });`,
         `const lease = await client.activate({ components: ['Analysis'] });`,
         'console.log(JSON.stringify(lease.lease));',
         'setInterval(() => {}, 1_000);',
       ].join('\n'),
-    );
-    const app = spawn(process.execPath, ['--import', 'tsx', script, url], { cwd: REPO });
+    });
+    const app = spawn(process.execPath, ['app.mjs', url], { cwd: folder, env: { PATH: process.env.PATH } });
     let output = '';
     app.stderr.on('data', (d) => (output += d));
     const line = await new Promise<string>((resolve, reject) => {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { freshPgliteFolder } from '../../packages/central/src/test-support/pgliteTemplate.ts';
 import { type Daemon, daemon, leasehold, tempDir } from './leasehold.ts';
 
 /**
@@ -13,6 +14,8 @@ export class World {
 
   static async start(options: { databaseUrl?: string; initArgs?: string[] } = {}): Promise<World> {
     const world = new World();
+    // An empty PGlite cluster copied in place: `central init` then only migrates it (no initdb).
+    if (!options.databaseUrl) await freshPgliteFolder(join(world.centralDir, 'db'));
     const init = await world.vendor([
       'init',
       '--host',
@@ -92,7 +95,7 @@ export class World {
         '--vendor-keys',
         this.vendorKeysFile,
         ...(options.initArgs ?? []),
-        // Plain HTTP only by explicit choice (issue 4): the scenarios on loopback make that choice.
+        // Plain HTTP only by explicit choice (S5, L0; docs/architecture.md, departure 7): the scenarios on loopback make that choice.
         ...(centralUrl.startsWith('http:') ? ['--plain-http-central'] : []),
         ...(options.initArgs?.includes('--tls-cert') ? [] : ['--plain-http']),
         '--json',

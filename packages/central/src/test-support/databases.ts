@@ -6,10 +6,11 @@ import { LeaseholdError } from '@leasehold/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type CentralStore, openCentralStore, type StorageConfig } from '../store/open.ts';
+import { freshPgliteFolder } from './pgliteTemplate.ts';
 
 /**
  * The two storage backends of the central server (C3), so that every suite runs against both:
- * PGlite in a fresh temporary folder, and the machine's PostgreSQL with a fresh schema per suite.
+ * PGlite in a fresh temporary folder (a copy of the run's empty cluster), and the machine's PostgreSQL with a fresh schema per suite.
  * PostgreSQL that cannot be reached fails every PostgreSQL test (none is skipped): CI must not pass
  * without them.
  */
@@ -61,6 +62,7 @@ const pglite: Backend = {
   name: 'PGlite',
   async create() {
     const folder = mkdtempSync(join(tmpdir(), 'leasehold-central-'));
+    await freshPgliteFolder(join(folder, 'db'));
     return {
       storage: { kind: 'pglite', dataDir: join(folder, 'db') },
       remove: async () => rmSync(folder, { recursive: true, force: true }),

@@ -1,5 +1,6 @@
 import { errorCatalogue, errorFromWire, type LeaseholdError } from '@leasehold/protocol';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from '../sync/undici.ts';
 import { classifyNetworkError, type NetworkFailure } from './steps.ts';
 
 /** One HTTP exchange with the central server, as a value: the steps decide what it means. */
@@ -20,7 +21,7 @@ export async function callCentral(
   options: { body?: string; timeoutMs: number },
 ): Promise<CentralCall> {
   try {
-    const response = await request(url, {
+    const response = await undici().request(url, {
       method: options.body === undefined ? 'GET' : 'POST',
       dispatcher,
       headersTimeout: options.timeoutMs,

@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from '../sync/undici.ts';
 import { classifyNetworkError, failed, passed, type StepResult, seconds, skipped } from './steps.ts';
 
 /** What trying one port found. Proxy outcomes concern the proxy itself, so they end the port checks. */
@@ -53,7 +54,7 @@ export async function reachThroughProxy(
   // Not url.port: a URL drops its scheme's default port (443 for https), which reads back as ''.
   const where = `${url.hostname}:${port} through the proxy ${proxy}`;
   try {
-    const response = await request(url, { dispatcher, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await undici().request(url, { dispatcher, signal: AbortSignal.timeout(timeoutMs) });
     await response.body.dump();
     return { port, outcome: 'reached', detail: `reached ${where}` };
   } catch (error) {

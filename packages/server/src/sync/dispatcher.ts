@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { Agent, type Dispatcher, Pool, ProxyAgent } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ServerConfig } from '../config.ts';
 import { type ProxyRoute, proxyAuthorization, proxyFor } from './proxy.ts';
+import { undici } from './undici.ts';
 
 /** A way to the central server: connections, and which proxy (if any) a URL goes through. */
 export interface CentralConnection {
@@ -23,6 +24,7 @@ export function centralConnection(config: ServerConfig, proxy: ProxyRoute | unde
  * (ports, TLS inside the tunnel) hold with and without it.
  */
 export function createCentralDispatcher(config: ServerConfig, proxy?: ProxyRoute): Dispatcher {
+  const { Agent, Pool, ProxyAgent } = undici();
   const timeoutMs = config.syncTimeoutSeconds * 1000;
   const extraCa = config.centralCaFile ? readFileSync(config.centralCaFile, 'utf8') : undefined;
   const tls = { timeout: timeoutMs, ...(extraCa ? { ca: [...rootCertificates, extraCa] } : {}) };

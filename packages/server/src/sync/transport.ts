@@ -1,7 +1,8 @@
 import { errorFromWire, LeaseholdError } from '@leasehold/protocol';
-import { DecoratorHandler, type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { CentralConnection } from './dispatcher.ts';
 import { maskProxy } from './proxy.ts';
+import { undici } from './undici.ts';
 
 /** Carries one sealed sync request to the central server and brings back the sealed response. */
 export interface SyncTransport {
@@ -115,24 +116,37 @@ export function judgeFailure(
   return final(new LeaseholdError('CENTRAL_UNAVAILABLE', `${host}${via}: ${code}`));
 }
 
+type SentWatcherClass = new (
+  handler: Dispatcher.DispatchHandler,
+  onSent: () => void,
+) => Dispatcher.DispatchHandler;
+let sentWatcherClass: SentWatcherClass | undefined;
+
 /** Notes when undici puts the request on a connected socket: from then on the central server may have it. */
-class SentWatcher extends DecoratorHandler {
-  readonly #onSent: () => void;
+function sentWatcher(handler: Dispatcher.DispatchHandler, onSent: () => void): Dispatcher.DispatchHandler {
+  // Defined on first use: its base class comes from undici, which loads only when a sync connects.
+  if (!sentWatcherClass) {
+    const { DecoratorHandler } = undici();
+    sentWatcherClass = class SentWatcher extends DecoratorHandler {
+      readonly #onSent: () => void;
 
-  constructor(handler: Dispatcher.DispatchHandler, onSent: () => void) {
-    super(handler);
-    this.#onSent = onSent;
-  }
+      constructor(handler: Dispatcher.DispatchHandler, onSent: () => void) {
+        super(handler);
+        this.#onSent = onSent;
+      }
 
-  // DecoratorHandler implements onRequestStart, but undici's type declaration does not list it.
-  onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
-    this.#onSent();
-    (DecoratorHandler.prototype as Dispatcher.DispatchHandler).onRequestStart?.call(
-      this,
-      controller,
-      context,
-    );
+      // DecoratorHandler implements onRequestStart, but undici's type declaration does not list it.
+      onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
+        this.#onSent();
+        (DecoratorHandler.prototype as Dispatcher.DispatchHandler).onRequestStart?.call(
+          this,
+          controller,
+          context,
+        );
+      }
+    };
   }
+  return new sentWatcherClass(handler, onSent);
 }
 
 export interface OnlineTransportOptions {
@@ -177,14 +191,14 @@ export class OnlineTransport implements SyncTransport {
         (dispatch) => (options, handler) =>
           dispatch(
             options,
-            new SentWatcher(handler, () => {
+            sentWatcher(handler, () => {
               context.sent = true;
             }),
           ),
       );
       let response: Dispatcher.ResponseData;
       try {
-        response = await request(url, {
+        response = await undici().request(url, {
           method: 'POST',
           body: sealedRequest,
           headers: { 'content-type': 'application/jose', accept: 'application/jose, application/json' },
