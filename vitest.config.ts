@@ -25,8 +25,8 @@ export default defineConfig({
       tier('unit', ['packages/*/src/**/*.test.ts', 'test/docs/**/*.test.ts'], 0, 2),
       // The product end to end: the CLI in-process, servers as real processes on loopback.
       tier('scenario', ['test/scenarios/**/*.test.ts', 'test/support/**/*.test.ts'], 1, 3),
-      // Attacks, crash loops, fuzzing, load and Chromium: the heaviest, one file at a time.
-      tier('hardening', ['test/hardening/**/*.test.ts', 'test/browser/**/*.test.ts'], 2, 1),
+      // Attacks, crash loops, fuzzing, load and Chromium: the heaviest.
+      tier('hardening', ['test/hardening/**/*.test.ts', 'test/browser/**/*.test.ts'], 2, 2),
     ],
   },
 });
