@@ -10,6 +10,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { weakPublicKeyReason } from './keyHygiene.ts';
 
 /**
  * The envelope's two JOSE forms, made and opened with node:crypto directly (S8; docs/performance.md,
@@ -20,7 +21,13 @@ import {
  */
 
 /** Why a compact message was refused; callers map it to their own error codes. */
-export type CompactRefusal = 'too-large' | 'malformed' | 'unsupported' | 'signature' | 'decryption';
+export type CompactRefusal =
+  | 'too-large'
+  | 'malformed'
+  | 'unsupported'
+  | 'signature'
+  | 'decryption'
+  | 'weak-key';
 
 export class CompactJoseError extends Error {
   readonly reason: CompactRefusal;
@@ -303,7 +310,11 @@ export function publicKeyWithId(jwk: { crv: OkpCurve; x: string }): PublicKeyWit
   let entry = publicKeys.get(cacheKey);
   if (entry === undefined) {
     // One spelling per key: a non-canonical x would give the same key a second key id.
-    if (decodeBase64urlStrict(jwk.x).length !== 32) throw refuse('malformed', 'the key is not 32 bytes');
+    const raw = decodeBase64urlStrict(jwk.x);
+    if (raw.length !== 32) throw refuse('malformed', 'the key is not 32 bytes');
+    // Checked once per key, when it is first made: small-order and non-canonical keys never get a key id.
+    const weak = weakPublicKeyReason(jwk.crv, raw);
+    if (weak) throw refuse('weak-key', weak);
     const publicKey = createPublicKey({ key: { kty: 'OKP', crv: jwk.crv, x: jwk.x }, format: 'jwk' });
     if (publicKey.asymmetricKeyType !== jwk.crv.toLowerCase()) throw new TypeError('not an OKP key');
     entry = { kid: okpThumbprint(jwk.crv, jwk.x), publicKey };

@@ -173,6 +173,11 @@ export const errorCatalogue = {
     message:
       'This license server id is bound to another server (another key). Use the server it is bound to, or ask the vendor to clear the binding.',
   },
+  SERVER_KEY_WEAK: {
+    status: 400,
+    message:
+      'The server key in the request cannot be bound: it is a small-order or non-canonical key, which Leasehold never makes. Make new keys by initializing the local server in a new data folder (`leasehold server init`).',
+  },
   ACTIVATION_CODE_REQUIRED: {
     status: 403,
     message:

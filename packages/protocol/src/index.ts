@@ -6,6 +6,7 @@ export * from './errors.ts';
 export * from './files.ts';
 export * from './ids.ts';
 export * from './keyAnnouncement.ts';
+export * from './keyHygiene.ts';
 export * from './keys.ts';
 export * from './leases.ts';
 export * from './probe.ts';

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { publicKeyWithId } from './compactJose.ts';
+import { CompactJoseError, publicKeyWithId } from './compactJose.ts';
 import { open, seal } from './envelope.ts';
 import { LeaseholdError } from './errors.ts';
 import { type AnnouncedKey, findAnnouncedKey } from './keyAnnouncement.ts';
@@ -33,11 +33,16 @@ export interface OpenedSyncRequest {
   serverEncryption: { kid: string; publicKey: KeyObject };
 }
 
-/** A key the request carries, made once per distinct key; one spelling per key (canonical base64url). */
-function requestKey(jwk: Parameters<typeof publicKeyWithId>[0]) {
+/**
+ * A key the request carries, made once per distinct key; one spelling per key (canonical base64url),
+ * and never a weak key: under a small-order signing key anyone could sign for the id it is bound to.
+ */
+function requestKey(jwk: Parameters<typeof publicKeyWithId>[0], role: 'signing' | 'encryption') {
   try {
     return publicKeyWithId(jwk);
-  } catch {
+  } catch (error) {
+    if (error instanceof CompactJoseError && error.reason === 'weak-key')
+      throw new LeaseholdError('SERVER_KEY_WEAK', `the ${role} key: ${error.message}`);
     throw new LeaseholdError('MESSAGE_MALFORMED', 'a server key in the request is not canonical base64url');
   }
 }
@@ -56,11 +61,11 @@ export async function openSyncRequest(message: string, vendorKeys: PartyKeys): P
       const parsed = syncRequestSchema.safeParse(unverified);
       if (!parsed.success)
         throw new LeaseholdError('MESSAGE_MALFORMED', 'the request does not carry valid server keys');
-      const signing = requestKey(parsed.data.serverKeys.signing);
+      const signing = requestKey(parsed.data.serverKeys.signing, 'signing');
       return signing.kid === kid ? signing.publicKey : undefined;
     },
   });
-  const encryption = requestKey(payload.serverKeys.encryption);
+  const encryption = requestKey(payload.serverKeys.encryption, 'encryption');
   return {
     request: payload,
     serverSigningKid: signerKid,

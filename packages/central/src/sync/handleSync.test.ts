@@ -1,4 +1,6 @@
 import {
+  ED25519_SMALL_ORDER_Y,
+  ENVELOPE_VERSION,
   generatePartyKeys,
   ManualClock,
   openSyncResponse,
@@ -12,6 +14,7 @@ import {
   type VendorPublicKeys,
   verifyCheckoutToken,
 } from '@leasehold/protocol';
+import { CompactEncrypt, calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { clearBinding } from '../admin/bindings.ts';
 import { addLicense, changeLicense, removeLicense } from '../admin/licenses.ts';
@@ -230,6 +233,53 @@ describe.each(backends)('answering sync requests on $name', (backend) => {
     });
     expect(await codeOf(server.send(forged))).toBe('SIGNATURE_INVALID');
     expect(await bindingOf(id)).toBeUndefined();
+  });
+
+  it('refuses a small-order signing key, under which anyone can forge, with SERVER_KEY_WEAK and binds nothing', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    // The identity point as the signing key: the signature R = identity, S = 0 verifies for any message.
+    const identity = Buffer.from(ED25519_SMALL_ORDER_Y[0] as string, 'hex');
+    const x = identity.toString('base64url');
+    const payload = server.request({
+      serverKeys: {
+        signing: { kty: 'OKP', crv: 'Ed25519', x },
+        encryption: server.request().serverKeys.encryption,
+      },
+    });
+    const kid = await calculateJwkThumbprint({ kty: 'OKP', crv: 'Ed25519', x });
+    const header = { alg: 'EdDSA', kid, typ: SYNC_REQUEST_TYPE, lhv: ENVELOPE_VERSION };
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const forgedSignature = Buffer.concat([identity, Buffer.alloc(32)]).toString('base64url');
+    const jws = `${part(header)}.${part(payload)}.${forgedSignature}`;
+    const sealed = await new CompactEncrypt(Buffer.from(jws))
+      .setProtectedHeader({
+        alg: 'ECDH-ES',
+        enc: 'A256GCM',
+        kid: vendor.encryption.kid,
+        typ: SYNC_REQUEST_TYPE,
+        lhv: ENVELOPE_VERSION,
+      })
+      .encrypt(vendor.encryption.publicKey);
+    expect(await codeOf(server.send(sealed))).toBe('SERVER_KEY_WEAK');
+    expect(await bindingOf(id)).toBeUndefined();
+  });
+
+  it('refuses a small-order encryption key with SERVER_KEY_WEAK (no 500 while sealing to it) and binds nothing', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    for (const hex of ['00'.repeat(32), `01${'00'.repeat(31)}`]) {
+      const weak = {
+        kty: 'OKP' as const,
+        crv: 'X25519' as const,
+        x: Buffer.from(hex, 'hex').toString('base64url'),
+      };
+      const request = server.request({ serverKeys: { ...server.request().serverKeys, encryption: weak } });
+      expect(await codeOf(server.send(await server.seal(request)))).toBe('SERVER_KEY_WEAK');
+    }
+    expect(await bindingOf(id)).toBeUndefined();
+    // The same server with its own keys is still welcome.
+    expect(await codeOf(server.sync())).toBe('ACCEPTED');
   });
 
   it('refuses a request encrypted to another vendor with MESSAGE_NOT_FOR_RECIPIENT', async () => {
