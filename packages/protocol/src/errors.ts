@@ -245,7 +245,7 @@ export const errorCatalogue = {
   CLOCK_ROLLBACK: {
     status: 403,
     message:
-      'The system clock is earlier than a time this server has already seen; set the clock right (check NTP). Licenses are refused until then.',
+      'The system clock is earlier than a time this server has already seen; set the clock right (check NTP). Licenses are refused until then. If the clock was ahead by mistake and is right now, synchronize once (`leasehold server sync`, or a sync by file): a response whose signed time agrees with this clock brings the server back.',
   },
   CLOCK_SKEW: {
     status: 400,

@@ -29,7 +29,7 @@ export function readStatus(server: LocalServer): ServerStatus {
   const now = judgement.ok ? judgement.now : judgement.highWater;
   const state = syncState(server.store.lastSyncAt(), now);
   const stored = server.store.currentAllocation();
-  const highWater = server.store.clockHighWater();
+  const highWater = server.guard.floor();
   const attempt = server.store.db
     .prepare('select at, method, outcome, detail from sync_history order by id desc limit 1')
     .get() as ServerStatus['lastSyncAttempt'] | undefined;

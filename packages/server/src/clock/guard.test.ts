@@ -55,6 +55,45 @@ describe('ClockGuard', () => {
     expect(restarted.judge().ok).toBe(false);
   });
 
+  it('stays in CLOCK_ROLLBACK when the mark is deleted: the audit log and the signed issue time hold the floor', () => {
+    const store = open();
+    const clock = new ManualClock('2027-06-01T00:00:00Z');
+    const guard = new ClockGuard(clock, store, 15 * MIN);
+    guard.now();
+    store.recordSyncOutcome(clock.now(), 'online', 'CENTRAL_UNAVAILABLE', 'an audit row at this time');
+    clock.advance(-30 * DAY_MS);
+    expect(guard.judge().ok).toBe(false);
+    // What a customer does with a SQLite shell: remove the mark, restore an old meta table.
+    store.db.prepare("delete from meta where key = 'clock.highWater'").run();
+    expect(store.clockHighWater()).toBeUndefined();
+    expect(guard.judge()).toMatchObject({ ok: false, highWater: new Date('2027-06-01T00:00:00Z') });
+    expect(() => guard.now()).toThrowError(
+      expect.objectContaining({ code: 'CLOCK_ROLLBACK' }) as unknown as LeaseholdError,
+    );
+  });
+
+  it("counts the stored allocation's signed issue time, less the tolerance, as seen", () => {
+    const store = open();
+    store.recordPendingRequest('request-00000001', new Date('2027-01-01T00:00:00Z'), 'online');
+    store.applyAllocation({
+      allocation: {
+        licenseServerId: 'LS-TEST-0000-0001',
+        version: 1,
+        issuedAt: '2027-03-01T00:00:00.000Z',
+        licenses: [],
+      },
+      serverKeyCertificate: 'certificate',
+      requestId: 'request-00000001',
+      method: 'online',
+      receivedAt: new Date('2027-01-01T00:00:00Z'),
+      clockHighWater: new Date('2027-01-01T00:00:00Z'),
+    });
+    store.db.prepare("delete from meta where key = 'clock.highWater'").run();
+    const guard = new ClockGuard(new ManualClock('2027-02-01T00:00:00Z'), store, 15 * MIN);
+    expect(guard.floor()).toBe(Date.parse('2027-03-01T00:00:00Z') - 15 * MIN);
+    expect(guard.judge().ok).toBe(false);
+  });
+
   it('never lowers the recorded time', () => {
     const store = open();
     store.raiseClockHighWater(new Date(2 * DAY_MS));

@@ -38,12 +38,30 @@ export class ClockGuard {
 
   judge(): ClockJudgement {
     const system = this.clock.now().getTime();
-    const highWater = this.store.clockHighWater();
+    const highWater = this.floor();
     const judgement = judgeClock(system, highWater, this.toleranceMs);
     if (judgement.ok && (highWater === undefined || system - highWater >= PERSIST_STEP_MS)) {
       this.store.raiseClockHighWater(new Date(system));
     }
     return judgement;
+  }
+
+  /**
+   * The latest time this server has seen and cannot take back: the stored mark, the newest audit
+   * row, and the vendor-signed issue time of the stored allocation (less the tolerance, as a central
+   * clock a little ahead of ours is no rollback).
+   */
+  floor(): number | undefined {
+    const stored = this.store.clockFloor();
+    const issuedAt = this.store.currentAllocation()?.allocation.issuedAt;
+    const signed = issuedAt === undefined ? undefined : Date.parse(issuedAt) - this.toleranceMs;
+    if (stored === undefined) return signed;
+    return signed === undefined ? stored : Math.max(stored, signed);
+  }
+
+  /** The system clock as it reads, rollback or not: what a sync in the rollback state asks the central to confirm. */
+  systemNow(): Date {
+    return this.clock.now();
   }
 
   /** The effective time, or CLOCK_ROLLBACK. */

@@ -14,6 +14,11 @@ export interface ApplyAllocation {
   method: 'online' | 'file';
   receivedAt: Date;
   clockHighWater: Date;
+  /**
+   * The server was in CLOCK_ROLLBACK and this verified response's signed time agrees with the
+   * system clock: the clock floor is set to `clockHighWater`, lower than before (S10, S12).
+   */
+  clockReset?: { from: number };
 }
 
 /** The local server's durable state, over prepared better-sqlite3 statements. */
@@ -23,6 +28,7 @@ export class ServerStore {
   readonly #setMeta: Database.Statement<[string, string]>;
   readonly #current: Database.Statement<[], { document: string; received_at: string; method: string }>;
   readonly #latestVersion: Database.Statement<[], { v: number | null }>;
+  readonly #floor: Database.Statement<[]>;
   #cached: StoredAllocation | undefined;
 
   constructor(db: Database.Database) {
@@ -32,6 +38,12 @@ export class ServerStore {
       'insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value',
     );
     this.#latestVersion = db.prepare('select max(version) as v from allocations');
+    // The newest audit row by id, not the largest time: one index step, and after a clock reset the
+    // reset row itself is the newest, so rows written while the clock was ahead no longer count.
+    this.#floor = db.prepare(
+      `select (select cast(value as integer) from meta where key = 'clock.highWater') as mark,
+              (select at from audit_log order by id desc limit 1) as tail`,
+    );
     this.#current = db.prepare(
       'select document, received_at, method from allocations order by version desc limit 1',
     );
@@ -143,7 +155,8 @@ export class ServerStore {
       this.setMeta('sync.lastAt', at);
       this.setMeta('serverKeyCertificate', input.serverKeyCertificate);
       this.setMeta('sync.count', String(this.syncCount() + 1));
-      this.raiseClockHighWater(input.clockHighWater);
+      if (input.clockReset) this.#resetClock(input.clockHighWater, input.clockReset.from);
+      else this.raiseClockHighWater(input.clockHighWater);
       this.recordSyncOutcome(input.receivedAt, input.method, 'ok', undefined, input.allocation.version);
     });
     run.immediate();
@@ -152,6 +165,29 @@ export class ServerStore {
   clockHighWater(): number | undefined {
     const value = this.meta('clock.highWater');
     return value === undefined ? undefined : Number(value);
+  }
+
+  /**
+   * The time the clock may not go back behind (S10): the later of the stored mark and the newest
+   * audit row. Every grant, renewal, sync and admin action writes an audit row, so deleting the mark
+   * (or restoring an older `meta`) lowers nothing; the audit log is append-only and hash-chained.
+   */
+  clockFloor(): number | undefined {
+    const row = this.#floor.get() as { mark: number | null; tail: number | null };
+    const times = [row.mark, row.tail].filter((t): t is number => t !== null);
+    return times.length ? Math.max(...times) : undefined;
+  }
+
+  /** Lowers the floor to `to`, recorded in the audit log: only for a clock a signed sync proved right. */
+  #resetClock(to: Date, from: number): void {
+    this.setMeta('clock.highWater', String(to.getTime()));
+    this.#db
+      .prepare('insert into audit_log (at, action, detail) values (?, ?, ?)')
+      .run(
+        to.getTime(),
+        'clock.reset',
+        `the clock was behind ${new Date(from).toISOString()}; a signed sync response agreed with it at ${to.toISOString()}`,
+      );
   }
 
   raiseClockHighWater(at: Date): void {

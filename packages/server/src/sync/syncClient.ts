@@ -54,8 +54,8 @@ export class SyncClient {
   }
 
   async prepareRequest(method: 'online' | 'file'): Promise<{ requestId: string; message: string }> {
-    const { config, keys, vendor, store, guard } = this.deps;
-    const now = guard.now();
+    const { config, keys, vendor, store } = this.deps;
+    const now = this.#requestTime();
     const request: SyncRequest = {
       type: SYNC_REQUEST_TYPE,
       formatVersion: FORMAT_VERSION,
@@ -82,7 +82,10 @@ export class SyncClient {
     expectedRequestId?: string,
   ): Promise<SyncResult> {
     const { config, keys, vendor, store, guard } = this.deps;
-    const now = guard.now();
+    // In CLOCK_ROLLBACK a sync is still the way back (S10): its signed time, checked against the
+    // system clock within the allowed skew, proves that clock right and lowers the floor to it.
+    const judgement = guard.judge();
+    const now = judgement.ok ? judgement.now : guard.systemNow();
     const { response, vendorKid, learnedVendorKey } = await openSyncResponse(message, keys, vendor);
     checkResponse(response, {
       licenseServerId: config.licenseServerId,
@@ -106,6 +109,7 @@ export class SyncClient {
       method,
       receivedAt: now,
       clockHighWater: new Date(Math.max(signedTime, now.getTime())),
+      ...(judgement.ok ? {} : { clockReset: { from: judgement.highWater.getTime() } }),
     });
     if (response.stateFlags?.includes('SERVER_STATE_ROLLBACK'))
       store.setMeta('sync.stateRollbackAt', now.toISOString());
@@ -128,7 +132,7 @@ export class SyncClient {
     const { requestId, message } = await this.prepareRequest('file');
     const file = armor('REQUEST', message, {
       'License-Server-Id': this.deps.config.licenseServerId,
-      Created: this.deps.guard.now().toISOString(),
+      Created: this.#requestTime().toISOString(),
       Request: requestId,
     });
     return { requestId, file };
@@ -154,6 +158,15 @@ export class SyncClient {
       this.#recordFailure(transport.method, error);
       throw error;
     }
+  }
+
+  /**
+   * The time a request is made at: the guarded clock, or in CLOCK_ROLLBACK the system clock as it
+   * reads. A request grants nothing; it asks the central for a signed time to compare with.
+   */
+  #requestTime(): Date {
+    const judgement = this.deps.guard.judge();
+    return judgement.ok ? judgement.now : this.deps.guard.systemNow();
   }
 
   /** The usage report, or nothing: a summary that cannot be made must not stop the sync that carries it. */
