@@ -1,6 +1,6 @@
 import { cpSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../support/leasehold.ts';
+import { leasehold, tempDir } from '../support/leasehold.ts';
 import { World } from '../support/world.ts';
 
 describe('a local server restored from a backup (S3; docs/operations.md, Restore)', () => {
@@ -37,5 +37,27 @@ describe('a local server restored from a backup (S3; docs/operations.md, Restore
     expect(shown.json.syncHistory.map((h: { flags: string[] }) => h.flags)).toContainEqual([
       'SERVER_STATE_ROLLBACK',
     ]);
+  });
+
+  it('flags a copied data folder that syncs in turns with the original (SERVER_STATE_FORK) to the vendor', async () => {
+    const id = await world.createServerId();
+    await world.addLicense(id);
+    const original = await world.localServer(id, { name: 'original' });
+    expect((await original.sync()).code).toBe(0);
+    // The customer copies the whole data folder (keys included) to a second machine.
+    const copyDir = `${tempDir('copy')}/data`;
+    cpSync(original.dataDir, copyDir, { recursive: true });
+    const syncCopy = () => leasehold(['server', 'sync', '--json', '--data-dir', copyDir]);
+    for (let round = 0; round < 2; round++) {
+      expect((await original.sync()).code).toBe(0);
+      expect((await syncCopy()).code).toBe(0);
+    }
+    const shown = await world.vendor(['server-id', 'show', id, '--json']);
+    expect(shown.json.serverStateFork?.count).toBeGreaterThanOrEqual(1);
+    expect(shown.json.syncHistory.map((h: { flags: string[] }) => h.flags)).toContainEqual([
+      'SERVER_STATE_FORK',
+    ]);
+    const human = await world.vendor(['server-id', 'show', id]);
+    expect(human.stdout).toContain('warning SERVER_STATE_FORK');
   });
 });

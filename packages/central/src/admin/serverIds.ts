@@ -8,6 +8,12 @@ import { presentLicense, presentSyncLogRow } from './presenters.ts';
 
 /** The sync log flag for a sync count lower than one seen before (docs/sync.md). */
 export const SERVER_STATE_ROLLBACK = 'SERVER_STATE_ROLLBACK';
+/**
+ * S3, S12: two servers with one binding (a copied data folder syncing in turns with the original):
+ * a sync count repeated with another claimed allocation version, or a claimed version the central
+ * never issued.
+ */
+export const SERVER_STATE_FORK = 'SERVER_STATE_FORK';
 
 export const createServerIdInput = z.strictObject({
   id: licenseServerIdSchema.optional(),
@@ -99,7 +105,14 @@ export async function showServerId(ctx: AdminContext, id: string) {
     .where('id', '=', id)
     .executeTakeFirst();
   if (!row) throw new LeaseholdError('SERVER_ID_UNKNOWN', id);
-  const [binding, licenses, syncs, rollbacks] = await Promise.all([
+  const flagged = (flag: string) =>
+    ctx.db
+      .selectFrom('sync_log')
+      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('at').as('last_at')])
+      .where('license_server_id', '=', id)
+      .where('flags', 'like', `%${flag}%`)
+      .executeTakeFirstOrThrow();
+  const [binding, licenses, syncs, rollbacks, forks] = await Promise.all([
     ctx.db.selectFrom('bindings').selectAll().where('license_server_id', '=', id).executeTakeFirst(),
     ctx.db
       .selectFrom('licenses')
@@ -114,15 +127,14 @@ export async function showServerId(ctx: AdminContext, id: string) {
       .orderBy('id', 'desc')
       .limit(50)
       .execute(),
-    // Counted over the whole log: a rollback must stay visible after it scrolls out of the history.
-    ctx.db
-      .selectFrom('sync_log')
-      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('at').as('last_at')])
-      .where('license_server_id', '=', id)
-      .where('flags', 'like', `%${SERVER_STATE_ROLLBACK}%`)
-      .executeTakeFirstOrThrow(),
+    // Counted over the whole log: a flag must stay visible after it scrolls out of the history.
+    flagged(SERVER_STATE_ROLLBACK),
+    flagged(SERVER_STATE_FORK),
   ]);
-  const rollbackCount = Number(rollbacks.count);
+  const summary = (row: { count: number; last_at: unknown }) =>
+    Number(row.count)
+      ? { count: Number(row.count), lastAt: new Date(row.last_at as Date).toISOString() }
+      : null;
   return {
     id: row.id,
     customer: row.customer,
@@ -139,9 +151,9 @@ export async function showServerId(ctx: AdminContext, id: string) {
       : null,
     licenses: licenses.map((l) => presentLicense(l.document)),
     /** S3: syncs whose count went backwards (a restored snapshot or a clone of the server). */
-    serverStateRollback: rollbackCount
-      ? { count: rollbackCount, lastAt: new Date(rollbacks.last_at as Date).toISOString() }
-      : null,
+    serverStateRollback: summary(rollbacks),
+    /** S3, S12: syncs that show two servers in one binding (a copy syncing in turns with the original). */
+    serverStateFork: summary(forks),
     syncHistory: syncs.map(presentSyncLogRow),
   };
 }

@@ -128,6 +128,13 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
         for each statement execute function leasehold_append_only();
     `,
   },
+  {
+    version: 6,
+    name: 'the allocation version each bound server last claimed (fork detection)',
+    // S3, S12: a server that syncs twice with one count must claim the same version both times; a
+    // copy syncing in turns with the original claims another (SERVER_STATE_FORK).
+    sql: `alter table bindings add column last_claimed_version integer;`,
+  },
 ];
 
 // Any fixed number: several nodes starting together take this lock, so migrations run exactly once.

@@ -28,6 +28,8 @@ export interface BindingTable {
   encryption_jwk: Json<unknown>;
   bound_at: Timestamp;
   last_sync_count: number;
+  /** The allocation version the server claimed at its latest sync count (null: bound before migration 6). */
+  last_claimed_version: number | null;
 }
 
 export interface SyncLogTable {

@@ -218,6 +218,46 @@ describe.each(backends)('answering sync requests on $name', (backend) => {
     expect(shown.serverStateRollback).toEqual({ count: 1, lastAt: clock.now().toISOString() });
   });
 
+  it('flags SERVER_STATE_FORK when a copy of the data folder syncs in turns with the original', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    await server.sync({ syncCount: 0, allocationVersion: 0 }); // binds; both copies then hold version 1
+    await server.sync({ syncCount: 1, allocationVersion: 1 }); // the original: gets 2
+    await server.sync({ syncCount: 1, allocationVersion: 1 }); // the copy: looks like a retried sync, gets 3
+    await server.sync({ syncCount: 2, allocationVersion: 2 }); // the original: gets 4
+    await server.sync({ syncCount: 2, allocationVersion: 3 }); // the copy: count 2 claimed another version
+    expect((await syncLogOf(id)).map((l) => l.flags)).toEqual([null, null, null, null, 'SERVER_STATE_FORK']);
+    const shown = await showServerId(admin(), id);
+    expect(shown.serverStateFork).toEqual({ count: 1, lastAt: clock.now().toISOString() });
+    expect(shown.serverStateRollback).toBeNull();
+    expect(shown.syncHistory[0]?.flags).toEqual(['SERVER_STATE_FORK']);
+  });
+
+  it('flags SERVER_STATE_FORK for a claimed allocation version the central never issued, at binding too', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    await server.sync({ syncCount: 0, allocationVersion: 7 });
+    await server.sync({ syncCount: 1, allocationVersion: 1 });
+    await server.sync({ syncCount: 2, allocationVersion: 40 });
+    expect((await syncLogOf(id)).map((l) => l.flags)).toEqual([
+      'SERVER_STATE_FORK',
+      null,
+      'SERVER_STATE_FORK',
+    ]);
+    expect((await showServerId(admin(), id)).serverStateFork?.count).toBe(2);
+  });
+
+  it('does not flag a sync retried after its answer was lost, nor the syncs of one server', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    await server.sync({ syncCount: 0, allocationVersion: 0 });
+    await server.sync({ syncCount: 1, allocationVersion: 1 }); // answered 2, and the answer was lost
+    await server.sync({ syncCount: 1, allocationVersion: 1 }); // the same request again (a new id)
+    await server.sync({ syncCount: 2, allocationVersion: 3 });
+    expect((await syncLogOf(id)).map((l) => l.flags)).toEqual([null, null, null, null]);
+    expect((await showServerId(admin(), id)).serverStateFork).toBeNull();
+  });
+
   it('refuses a request not signed by the key it carries and binds nothing', async () => {
     const { id } = await newId();
     const server = await localServer(id);

@@ -15,7 +15,7 @@ import {
 } from '@leasehold/protocol';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { presentLicense } from '../admin/presenters.ts';
-import { hashActivationCode, SERVER_STATE_ROLLBACK } from '../admin/serverIds.ts';
+import { hashActivationCode, SERVER_STATE_FORK, SERVER_STATE_ROLLBACK } from '../admin/serverIds.ts';
 import { recordAudit } from '../audit.ts';
 import type { CentralDatabase } from '../store/schema.ts';
 import { storeUsageReport } from './usage.ts';
@@ -117,15 +117,18 @@ async function decideAndRecord(
   const checked = (
     await sql<Checked>`
       with b as (
-        select signing_kid, last_sync_count from bindings where license_server_id = ${id}
+        select signing_kid, last_sync_count, last_claimed_version from bindings where license_server_id = ${id}
       ), r as (
         select exists (
           select 1 from sync_log where request_id = ${request.requestId} and outcome = 'ok'
         ) as replayed
       ), go as (
-        select b.last_sync_count from b, r where b.signing_kid = ${serverSigningKid} and not r.replayed
+        select b.last_sync_count, b.last_claimed_version from b, r
+        where b.signing_kid = ${serverSigningKid} and not r.replayed
       ), count_update as (
-        update bindings set last_sync_count = greatest(last_sync_count, ${request.syncCount}::integer)
+        update bindings set last_sync_count = greatest(last_sync_count, ${request.syncCount}::integer),
+          last_claimed_version = case when ${request.syncCount}::integer >= last_sync_count
+            then ${request.allocationVersion}::integer else last_claimed_version end
         where license_server_id = ${id} and exists (select 1 from go)
       ), version_update as (
         update license_server_ids set response_version = ${version}::integer
@@ -136,7 +139,14 @@ async function decideAndRecord(
         select ${id}::text, ${request.requestId}::text, ${now}::timestamptz, ${source.method}::text,
           ${source.sourceAddress ?? null}::text, ${serverSigningKid}::text, 'ok', ${version}::integer,
           ${row.allocation_revision}::integer,
-          case when ${request.syncCount}::integer < go.last_sync_count then ${SERVER_STATE_ROLLBACK}::text end
+          nullif(concat_ws(',',
+            case when ${request.syncCount}::integer < go.last_sync_count then ${SERVER_STATE_ROLLBACK}::text end,
+            -- S3, S12: a version never issued, or one count claiming two versions, is two servers in one binding.
+            case when ${request.allocationVersion}::integer > ${row.response_version}::integer
+              or (${request.syncCount}::integer = go.last_sync_count
+                  and ${request.allocationVersion}::integer is distinct from go.last_claimed_version
+                  and go.last_claimed_version is not null)
+            then ${SERVER_STATE_FORK}::text end), '')
         from go
       )
       select r.replayed, b.signing_kid, b.last_sync_count, exists (select 1 from go) as answered,
@@ -190,6 +200,7 @@ async function decideAndRecord(
         encryption_jwk: JSON.stringify(publicJwkOf(opened.serverEncryption.publicKey)),
         bound_at: now,
         last_sync_count: request.syncCount,
+        last_claimed_version: request.allocationVersion,
       })
       .execute();
     await recordAudit(trx, {
@@ -205,7 +216,11 @@ async function decideAndRecord(
       .set({ response_version: version })
       .where('id', '=', id)
       .execute();
-    await log('ok', { version });
+    // A first sync that claims a version this id never had is a copy of some other server's state.
+    await log('ok', {
+      version,
+      flags: request.allocationVersion > row.response_version ? [SERVER_STATE_FORK] : [],
+    });
   }
 
   if (request.usage) await storeUsageReport(trx, id, request.usage, now);

@@ -149,6 +149,11 @@ export function centralCommand(env: Environment): Command {
                   `warning SERVER_STATE_ROLLBACK: the sync count went backwards ${shown.serverStateRollback.count} time(s), last at ${shown.serverStateRollback.lastAt} (a restored snapshot or a cloned server)`,
                 ]
               : []),
+            ...(shown.serverStateFork
+              ? [
+                  `warning SERVER_STATE_FORK: ${shown.serverStateFork.count} sync(s) showed two servers in this binding, last at ${shown.serverStateFork.lastAt} (a copied data folder syncing beside the original; clear the binding if you do not trust it)`,
+                ]
+              : []),
             `licenses (${shown.licenses.length}):`,
             ...shown.licenses.map((l) => `  ${licenseLine(l)}`),
             'sync history:',
