@@ -101,6 +101,7 @@ function applyLicenses(dataDir: string, licenses: License[], licenseServerId: st
       requestId: 'bench-request-000001',
       method: 'online',
       receivedAt: now,
+      signedAt: now,
       clockHighWater: now,
     });
   } finally {

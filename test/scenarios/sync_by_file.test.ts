@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stableStatus, tempDir } from '../support/leasehold.ts';
+import { DAY_MS, stableStatus, tempDir } from '../support/leasehold.ts';
 import { type LocalServerHandle, World } from '../support/world.ts';
 
 describe('sync via file: export, respond, import (S5)', () => {
@@ -79,6 +79,26 @@ describe('sync via file: export, respond, import (S5)', () => {
   it('refuses the same response twice and an older response with RESPONSE_STALE', async () => {
     await expectImportRefused(path('offline.response.txt'), 'RESPONSE_STALE');
     await expectImportRefused(path('first.response.txt'), 'RESPONSE_STALE');
+  });
+
+  it('imports a response file days after it was made, counting the 366 days from its signed time', async () => {
+    const lateId = await world.createServerId('Late post');
+    await world.addLicense(lateId);
+    const late = await world.localServer(lateId, { name: 'late' });
+    const response = await roundTrip(late, 'late');
+    const threeDaysOn = { LEASEHOLD_CLOCK_OFFSET_MS: String(3 * DAY_MS) };
+    const imported = await late.run(['sync', 'import', response, '--json'], threeDaysOn);
+    expect(imported.code, imported.stderr).toBe(0);
+    const status = await late.status(threeDaysOn);
+    expect(status).toMatchObject({ synchronized: true, daysRemaining: 363 });
+    expect(Date.parse(status.lastSyncAt)).toBeLessThan(Date.now() + DAY_MS);
+
+    // Older than the validity (30 days): answered again, never counted from the day it came in.
+    const stale = await roundTrip(late, 'late-stale');
+    const monthOn = { LEASEHOLD_CLOCK_OFFSET_MS: String(34 * DAY_MS) };
+    const refused = await late.run(['sync', 'import', stale, '--json'], monthOn);
+    expect(refused.json.error.code).toBe('RESPONSE_EXPIRED');
+    expect(refused.json.error.message).toContain('sync export');
   });
 
   it('refuses a request file answered before with REQUEST_REPLAYED', async () => {

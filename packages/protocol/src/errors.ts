@@ -247,6 +247,11 @@ export const errorCatalogue = {
     message:
       'The system clock is earlier than a time this server has already seen; set the clock right (check NTP). Licenses are refused until then. If the clock was ahead by mistake and is right now, synchronize once (`leasehold server sync`, or a sync by file): a response whose signed time agrees with this clock brings the server back.',
   },
+  RESPONSE_EXPIRED: {
+    status: 400,
+    message:
+      'The sync response was made more than 30 days ago; export a new request file (`leasehold server sync export`) and have the vendor answer it.',
+  },
   CLOCK_SKEW: {
     status: 400,
     message:

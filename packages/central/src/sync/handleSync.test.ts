@@ -258,6 +258,18 @@ describe.each(backends)('answering sync requests on $name', (backend) => {
     expect((await showServerId(admin(), id)).serverStateFork).toBeNull();
   });
 
+  it('refuses a request made more than a day ahead of its clock with CLOCK_SKEW, logged, and answers an old one', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    const ahead = new Date(clock.now().getTime() + 2 * 86_400_000).toISOString();
+    expect(await codeOf(server.sync({ createdAt: ahead }))).toBe('CLOCK_SKEW');
+    expect(await bindingOf(id)).toBeUndefined();
+    expect((await syncLogOf(id)).map((l) => l.outcome)).toEqual(['CLOCK_SKEW']);
+    // A request file carried for three weeks is the post, not a clock: answered.
+    const old = new Date(clock.now().getTime() - 21 * 86_400_000).toISOString();
+    expect((await server.sync({ createdAt: old })).allocation.version).toBe(1);
+  });
+
   it('refuses a request not signed by the key it carries and binds nothing', async () => {
     const { id } = await newId();
     const server = await localServer(id);

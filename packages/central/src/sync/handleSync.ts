@@ -1,6 +1,7 @@
 import {
   type Allocation,
   type Clock,
+  DAY_MS,
   FORMAT_VERSION,
   LeaseholdError,
   type OpenedSyncRequest,
@@ -110,6 +111,17 @@ async function decideAndRecord(
     await log(error.code);
     return { kind: 'refused', error };
   };
+
+  // A request from a clock more than a day ahead of this one is a clock problem: said (and logged)
+  // here, rather than answered and then refused by the local server. An old request is the post.
+  if (Date.parse(request.createdAt) - now.getTime() > DAY_MS) {
+    return refuse(
+      new LeaseholdError(
+        'CLOCK_SKEW',
+        `the request was made at ${request.createdAt}, the central server's clock says ${now.toISOString()}: set the local server's clock right`,
+      ),
+    );
+  }
 
   // One statement reads what the decision needs (replay, binding, licenses) and, only for the usual
   // sync (bound to this key, not a replay), also writes its effects: the sync count, the version and

@@ -86,6 +86,7 @@ describe('ClockGuard', () => {
       requestId: 'request-00000001',
       method: 'online',
       receivedAt: new Date('2027-01-01T00:00:00Z'),
+      signedAt: new Date('2027-01-01T00:00:00Z'),
       clockHighWater: new Date('2027-01-01T00:00:00Z'),
     });
     store.db.prepare("delete from meta where key = 'clock.highWater'").run();

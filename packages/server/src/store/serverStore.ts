@@ -13,6 +13,8 @@ export interface ApplyAllocation {
   requestId: string;
   method: 'online' | 'file';
   receivedAt: Date;
+  /** The vendor-signed issue time: the 366 days count from it (never from later than receipt). */
+  signedAt: Date;
   clockHighWater: Date;
   /**
    * The server was in CLOCK_ROLLBACK and this verified response's signed time agrees with the
@@ -152,7 +154,11 @@ export class ServerStore {
       this.#db
         .prepare('update sync_requests set answered_at = ? where request_id = ?')
         .run(at, input.requestId);
-      this.setMeta('sync.lastAt', at);
+      // S1: the 366 days count from the signed issue time, so a response imported late gains nothing.
+      this.setMeta(
+        'sync.lastAt',
+        new Date(Math.min(input.signedAt.getTime(), input.receivedAt.getTime())).toISOString(),
+      );
       this.setMeta('serverKeyCertificate', input.serverKeyCertificate);
       this.setMeta('sync.count', String(this.syncCount() + 1));
       if (input.clockReset) this.#resetClock(input.clockHighWater, input.clockReset.from);

@@ -11,6 +11,13 @@ export interface ResponseExpectations {
 export const MAX_CLOCK_SKEW_MS = DAY_MS;
 
 /**
+ * How old a response may be when it is imported: a response file travels by hand (e-mail, a USB
+ * stick) and may take days. The 366 days count from its signed issue time, so a late import gains
+ * nothing; older than this, the request is answered again.
+ */
+export const RESPONSE_VALID_MS = 30 * DAY_MS;
+
+/**
  * Decides whether a verified response may replace the stored allocation (S2, S8). Pure: the store
  * repeats the version and request checks inside its write transaction.
  */
@@ -33,11 +40,18 @@ export function checkResponse(response: SyncResponse, expect: ResponseExpectatio
       `stored version ${expect.currentVersion}, response version ${response.allocation.version}`,
     );
   }
-  const skew = Math.abs(new Date(response.issuedAt).getTime() - expect.now.getTime());
-  if (skew > MAX_CLOCK_SKEW_MS) {
+  // Only a response from the future is a clock problem; an old one is the post.
+  const ahead = new Date(response.issuedAt).getTime() - expect.now.getTime();
+  if (ahead > MAX_CLOCK_SKEW_MS) {
     throw new LeaseholdError(
       'CLOCK_SKEW',
       `the response was issued at ${response.issuedAt}, this server's clock says ${expect.now.toISOString()}`,
+    );
+  }
+  if (-ahead > RESPONSE_VALID_MS) {
+    throw new LeaseholdError(
+      'RESPONSE_EXPIRED',
+      `it was issued at ${response.issuedAt}, more than ${RESPONSE_VALID_MS / DAY_MS} days before ${expect.now.toISOString()}`,
     );
   }
 }

@@ -108,6 +108,7 @@ export class SyncClient {
       requestId: response.requestId,
       method,
       receivedAt: now,
+      signedAt: new Date(response.issuedAt),
       clockHighWater: new Date(Math.max(signedTime, now.getTime())),
       ...(judgement.ok ? {} : { clockReset: { from: judgement.highWater.getTime() } }),
     });

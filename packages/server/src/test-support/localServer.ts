@@ -63,6 +63,7 @@ export async function syncedLocalServer(licenses: License[]): Promise<{
     requestId: 'test-request-0000001',
     method: 'online',
     receivedAt: clock.now(),
+    signedAt: clock.now(),
     clockHighWater: clock.now(),
   });
   return { server, clock, vendorKeys, vendorPublicKeys: await parseVendorPublicKeys(vendorText) };

@@ -48,6 +48,7 @@ export function syncedEngine(
       requestId,
       method: 'online',
       receivedAt: clock.now(),
+      signedAt: clock.now(),
       clockHighWater: clock.now(),
     });
   };
