@@ -194,6 +194,21 @@ describe('LeaseEngine', () => {
     expect(engine.activate({ components: ['Base'], ...bob }).user).toBe('bob');
   });
 
+  it('ends a checkout no later than the sync window: a server due to sync cannot lend a seat past it', () => {
+    const borrowable = license({ maxCheckoutHours: 720, components: [{ name: 'Base', seats: 2 }] });
+    const { engine, clock, store } = syncedEngine([borrowable]);
+    const windowEnd = Date.parse(store.lastSyncAt()?.toISOString() as string) + 367 * DAY_MS;
+    clock.advance(360 * DAY_MS);
+    const checkout = engine.checkout({ components: ['Base'], hours: 720, ...ann });
+    expect(Date.parse(checkout.expiresAt)).toBe(windowEnd);
+    expect(Date.parse(checkout.expiresAt) - Date.parse(checkout.grantedAt)).toBeLessThan(720 * HOUR_MS);
+    // Well inside the window, the hours asked are what it gets.
+    const fresh = syncedEngine([borrowable]);
+    fresh.clock.advance(10 * DAY_MS);
+    const early = fresh.engine.checkout({ components: ['Base'], hours: 720, ...bob });
+    expect(Date.parse(early.expiresAt) - Date.parse(early.grantedAt)).toBe(720 * HOUR_MS);
+  });
+
   it('refuses checkout of a license whose maximum is 0 with CHECKOUT_NOT_ALLOWED', () => {
     const { engine } = syncedEngine([CAD]);
     expect(codeOf(() => engine.checkout({ components: ['Base'], hours: 1, ...ann }))).toBe(

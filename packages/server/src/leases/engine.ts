@@ -9,6 +9,7 @@ import {
 } from '@leasehold/protocol';
 import { type ClockGuard, rollbackError } from '../clock/guard.ts';
 import type { ServerStore } from '../store/serverStore.ts';
+import { syncState } from '../sync/state.ts';
 import { chooseLicense, freeSeatsAfterRelease, isActive, withBase } from './choose.ts';
 import { DecisionQueue } from './decisionQueue.ts';
 import { domainMatches } from './domain.ts';
@@ -36,6 +37,8 @@ interface DecisionContext {
   /** Leases the context's expiry pass just removed: renewing one is LEASE_EXPIRED, not LEASE_NOT_FOUND. */
   expired: Map<string, LeaseRow>;
   licenses(): License[];
+  /** When the server stops being synchronized (S1): no checkout may outlive it (L3, L8). */
+  syncWindowEndMs(): number;
   /**
    * S2: the component's holders still fit the license. Only a yes is remembered for the rest of the
    * transaction: grants never take a license past its seats, so a yes stays true, while a no can
@@ -268,7 +271,8 @@ export class LeaseEngine {
       });
       this.o.history?.notePeaks(now.getTime(), license.number, components);
     }
-    // A checkout never outlives its license.
+    // A checkout never outlives its license, nor the sync window: a server that must sync by then
+    // cannot promise a seat past it.
     const licenseEnd = Date.parse(`${license.expiryDate}T23:59:59.999Z`);
     const row: LeaseRow = {
       id: randomToken(16),
@@ -282,7 +286,8 @@ export class LeaseEngine {
       instance: request.instance ?? null,
       granted_at: now.getTime(),
       renewed_at: now.getTime(),
-      expires_at: kind === 'checkout' ? Math.min(expiresAtMs, licenseEnd) : expiresAtMs,
+      expires_at:
+        kind === 'checkout' ? Math.min(expiresAtMs, licenseEnd, context.syncWindowEndMs()) : expiresAtMs,
     };
     this.o.leases.insertLease(row);
     this.o.leases.audit({
@@ -368,6 +373,10 @@ export class LeaseEngine {
       licenses: () => {
         licenses ??= this.o.store.currentAllocation()?.allocation.licenses ?? [];
         return licenses;
+      },
+      syncWindowEndMs: () => {
+        const until = syncState(this.o.store.lastSyncAt(), now).synchronizedUntil;
+        return until === null ? now.getTime() : Date.parse(until);
       },
     };
   }
