@@ -1,27 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DAY_MS, daemon } from '../support/leasehold.ts';
+import { at, requestLicense } from '../support/clockOffsets.ts';
+import { DAY_MS } from '../support/leasehold.ts';
 import { type LocalServerHandle, World } from '../support/world.ts';
 
 const HOUR_MS = 3_600_000;
-const at = (ms: number) => ({ LEASEHOLD_CLOCK_OFFSET_MS: String(ms) });
-
-/** Starts `server serve` at a clock offset, asks for a license, and stops it again. */
-async function requestLicense(server: LocalServerHandle, offsetMs: number) {
-  const serve = await daemon(
-    ['server', 'serve', '--data-dir', server.dataDir, '--port', '0', '--host', '127.0.0.1'],
-    at(offsetMs),
-  );
-  try {
-    const response = await fetch(`${serve.info.url}/v1/leases`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ components: ['Base'], user: 'ann', computer: 'ws-1' }),
-    });
-    return { status: response.status, body: (await response.json()) as any };
-  } finally {
-    await serve.stop();
-  }
-}
 
 describe('a clock set ahead by mistake, and the sync that brings it back (S10, S12)', () => {
   let world: World;
