@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { at, requestLicense } from '../support/clockOffsets.ts';
 import { DAY_MS } from '../support/leasehold.ts';
@@ -26,6 +28,11 @@ describe('a clock set ahead by mistake, and the sync that brings it back (S10, S
 
     // The clock is right again: behind what the server has seen, so it refuses, as S10 says.
     expect(await server.status()).toMatchObject({ clock: { state: 'rollback' } });
+    expect((await requestLicense(server, 0)).body.error.code).toBe('CLOCK_ROLLBACK');
+    // The customer deletes the mark from the real server.db with SQL: the audit log still holds it.
+    const db = new Database(join(server.dataDir, 'server.db'));
+    expect(db.prepare("delete from meta where key = 'clock.highWater'").run().changes).toBe(1);
+    db.close();
     expect((await requestLicense(server, 0)).body.error.code).toBe('CLOCK_ROLLBACK');
 
     // The way back: a sync is allowed, and the central's signed time confirms this clock.
