@@ -36,11 +36,18 @@ describe('background checkpoints', () => {
     const checkpointer = startCheckpointer(served.db, (message) => errors.push(message), 5, 1000);
     expect(served.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     await writeMegabytes(served.db, 24);
-    // The WAL was started over: it holds about the backstop's 4 MB, not all 24 MB.
-    expect(served.walBytes()).toBeLessThan(12 * 1024 * 1024);
+    // How large the WAL grew during the burst depends on how the worker was scheduled (a slow
+    // checkpoint delays the restart); that it is started over and cut back to the backstop's 4 MB
+    // once the worker caught up does not. Each poll is one more write, where SQLite restarts a WAL.
+    const insert = served.db.prepare('insert into t (blob) values (randomblob(10))');
+    await expect
+      .poll(() => (insert.run(), served.walBytes()), { timeout: 10_000, interval: 20 })
+      .toBeLessThanOrEqual(4 * 1024 * 1024 + 64 * 1024);
     await checkpointer.stop();
     expect(errors).toEqual([]);
-    expect(served.db.prepare('select count(*) as n from t').get()).toEqual({ n: 24 * 256 });
+    expect(
+      (served.db.prepare('select count(*) as n from t where length(blob) = 4000').get() as { n: number }).n,
+    ).toBe(24 * 256);
     served.db.close();
   });
 

@@ -46,6 +46,10 @@ export function startCheckpointer(
   backstopPages = 4000,
 ): Checkpointer {
   db.pragma(`wal_autocheckpoint = ${backstopPages}`);
+  // A WAL that once grew (a burst while a checkpoint was slow) would otherwise keep its size on disk:
+  // SQLite reuses the file; with a limit it cuts it back when it starts the WAL over.
+  const pageBytes = db.pragma('page_size', { simple: true }) as number;
+  db.pragma(`journal_size_limit = ${backstopPages * pageBytes}`);
   const worker = new Worker(WORKER, {
     eval: true,
     workerData: {
@@ -74,6 +78,7 @@ export function startCheckpointer(
       await worker.terminate();
       // Back to SQLite's default, for whatever the connection does before it closes.
       db.pragma('wal_autocheckpoint = 1000');
+      db.pragma('journal_size_limit = -1');
     },
   };
 }
