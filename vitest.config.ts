@@ -26,7 +26,12 @@ export default defineConfig({
       // The product end to end: the CLI in-process, servers as real processes on loopback.
       tier('scenario', ['test/scenarios/**/*.test.ts', 'test/support/**/*.test.ts'], 1, 3),
       // Attacks, crash loops, fuzzing, load and Chromium: the heaviest.
-      tier('hardening', ['test/hardening/**/*.test.ts', 'test/browser/**/*.test.ts'], 2, 2),
+      tier(
+        'hardening',
+        ['test/hardening/**/*.test.ts', 'test/adversary/**/*.test.ts', 'test/browser/**/*.test.ts'],
+        2,
+        2,
+      ),
     ],
   },
 });

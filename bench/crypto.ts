@@ -1,16 +1,15 @@
 import {
+  certifyAllocation,
   type Ed25519PublicJwk,
   FORMAT_VERSION,
   type License,
   type PartyKeys,
   publicJwkOf,
   randomToken,
-  SERVER_KEY_CERTIFICATE_TYPE,
   SYNC_REQUEST_TYPE,
   SYNC_RESPONSE_TYPE,
   type SyncRequest,
   type SyncResponse,
-  signServerKeyCertificate,
 } from '@leasehold/protocol';
 import { CompactEncrypt, CompactSign, compactDecrypt, compactVerify } from 'jose';
 
@@ -53,6 +52,12 @@ export async function syncResponseFor(
   licenses: number,
 ): Promise<SyncResponse> {
   const issuedAt = new Date().toISOString();
+  const allocation = {
+    licenseServerId: request.licenseServerId,
+    version: 2,
+    issuedAt,
+    licenses: Array.from({ length: licenses }, (_, i) => sampleLicense(i)),
+  };
   return {
     type: SYNC_RESPONSE_TYPE,
     formatVersion: FORMAT_VERSION,
@@ -60,22 +65,8 @@ export async function syncResponseFor(
     requestId: request.requestId,
     serverKeyId: server.signing.kid,
     issuedAt,
-    allocation: {
-      licenseServerId: request.licenseServerId,
-      version: 2,
-      issuedAt,
-      licenses: Array.from({ length: licenses }, (_, i) => sampleLicense(i)),
-    },
-    serverKeyCertificate: await signServerKeyCertificate(
-      {
-        type: SERVER_KEY_CERTIFICATE_TYPE,
-        licenseServerId: request.licenseServerId,
-        serverKeyId: server.signing.kid,
-        serverSigningKey: request.serverKeys.signing as Ed25519PublicJwk,
-        issuedAt,
-      },
-      vendor.signing,
-    ),
+    allocation,
+    serverKeyCertificate: certifyAllocation(allocation, request.serverKeys.signing, vendor.signing),
   };
 }
 

@@ -2,13 +2,18 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  certifyAllocation,
+  type Ed25519PublicJwk,
   generatePartyKeys,
   type License,
   type PartyKeys,
+  publicJwkOf,
   serializeVendorPublicKeys,
   systemClock,
+  type VendorPublicKeys,
 } from '@leasehold/protocol';
 import {
+  certificateVerifier,
   initServer,
   LeaseStore,
   loadServerConfig,
@@ -16,7 +21,8 @@ import {
   saveServerConfig,
   serverPaths,
 } from '@leasehold/server';
-// Not exported by the package: the bench opens the database the way the server does.
+// Not exported by the package: the bench opens the database and reads keys the way the server does.
+import { loadServerKeys } from '../packages/server/src/keys.ts';
 import { openServerDatabase } from '../packages/server/src/store/open.ts';
 
 /** Every bench folder lives under one temporary root, removed at the end of the run. */
@@ -85,23 +91,35 @@ export async function createLocalFolder(dataDir: string, options: LocalFolderOpt
     saveServerConfig(dataDir, { ...loadServerConfig(dataDir), leaseSeconds: options.leaseSeconds });
   }
   if (options.licenses)
-    applyLicenses(dataDir, options.licenses, options.licenseServerId ?? LICENSE_SERVER_ID);
+    await applyLicenses(dataDir, options.licenses, options.licenseServerId ?? LICENSE_SERVER_ID, vendorKeys);
   return { dataDir, vendorKeys };
 }
 
-function applyLicenses(dataDir: string, licenses: License[], licenseServerId: string): void {
+async function applyLicenses(
+  dataDir: string,
+  licenses: License[],
+  licenseServerId: string,
+  vendorKeys: PartyKeys,
+): Promise<void> {
+  const serverKeys = await loadServerKeys(dataDir);
   const db = openServerDatabase(serverPaths(dataDir).database);
   try {
-    const store = new ServerStore(db);
     const now = systemClock.now();
+    const verify = certificateVerifier(licenseServerId, serverKeys, {
+      signing: new Map([[vendorKeys.signing.kid, vendorKeys.signing.publicKey]]),
+    } as VendorPublicKeys);
+    const store = new ServerStore(db, verify);
+    const compact = certifyAllocation(
+      { licenseServerId, version: 1, issuedAt: now.toISOString(), licenses },
+      publicJwkOf(serverKeys.signing.publicKey) as Ed25519PublicJwk,
+      vendorKeys.signing,
+    );
     store.recordPendingRequest('bench-request-000001', now, 'online');
     store.applyAllocation({
-      allocation: { licenseServerId, version: 1, issuedAt: now.toISOString(), licenses },
-      serverKeyCertificate: 'bench-certificate',
+      certificate: { ...verify(compact), compact },
       requestId: 'bench-request-000001',
       method: 'online',
       receivedAt: now,
-      signedAt: now,
       clockHighWater: now,
     });
   } finally {

@@ -11,7 +11,7 @@ describe('`leasehold demo` (what `npm start` runs)', () => {
     const demo = await npmStart(['--dir', dir, '--json']);
     try {
       const summary = demo.info;
-      expect(summary.status).toMatchObject({ synchronized: true, allocationVersion: 1, daysRemaining: 366 });
+      expect(summary.status).toMatchObject({ synchronized: true, allocationVersion: 1, daysRemaining: 365 });
       expect(summary.status.licenses[0].components.map((c: { name: string }) => c.name)).toEqual([
         'Base',
         'Analysis',

@@ -30,29 +30,31 @@ describe('the 366-day rule and the rollback-proof clock (S1, S10)', () => {
     expect(answer.body.error.code).toBe('INVALID_INPUT');
   });
 
-  it('grants a license on day 366 after the last sync', async () => {
+  it('grants a license up to 366 days of 24 hours after the signed sync time: an hour before, on the last day', async () => {
     const sync = await server.sync();
     expect(sync.code, sync.stderr).toBe(0);
-    const day366 = 366 * DAY_MS + HOUR_MS;
-    expect(await server.status(at(day366))).toMatchObject({ synchronized: true, daysRemaining: 0 });
-    const answer = await requestLicense(server, day366);
+    const lastHour = 366 * DAY_MS - HOUR_MS;
+    const status = await server.status(at(lastHour));
+    expect(status).toMatchObject({ synchronized: true, daysRemaining: 0 });
+    expect(Date.parse(status.synchronizedUntil) - Date.parse(status.lastSyncAt)).toBe(366 * DAY_MS);
+    const answer = await requestLicense(server, lastHour);
     expect(answer.status, JSON.stringify(answer.body)).toBe(201);
     expect(answer.body.lease).toMatchObject({ kind: 'floating', components: ['Base'], user: 'ann' });
   });
 
-  it('refuses with NOT_SYNCHRONIZED on day 367', async () => {
-    const day367 = 367 * DAY_MS + HOUR_MS;
-    expect(await server.status(at(day367))).toMatchObject({ synchronized: false, daysRemaining: 0 });
-    const answer = await requestLicense(server, day367);
+  it('refuses with NOT_SYNCHRONIZED once the 366 days are over (S1: at most 366 days old)', async () => {
+    const over = 366 * DAY_MS + HOUR_MS;
+    expect(await server.status(at(over))).toMatchObject({ synchronized: false, daysRemaining: 0 });
+    const answer = await requestLicense(server, over);
     expect(answer.status).toBe(403);
     expect(answer.body.error.code).toBe('NOT_SYNCHRONIZED');
   });
 
   it('refuses with CLOCK_ROLLBACK when the clock is then wound back a day, and the 366 days do not come back', async () => {
-    const answer = await requestLicense(server, 366 * DAY_MS);
+    const answer = await requestLicense(server, 365 * DAY_MS);
     expect(answer.status).toBe(403);
     expect(answer.body.error.code).toBe('CLOCK_ROLLBACK');
-    const status = await server.status(at(366 * DAY_MS));
+    const status = await server.status(at(365 * DAY_MS));
     expect(status).toMatchObject({ synchronized: false, clock: { state: 'rollback' } });
     const longAgo = await requestLicense(server, 0);
     expect(longAgo.body.error.code).toBe('CLOCK_ROLLBACK');

@@ -90,7 +90,9 @@ describe('sync via file: export, respond, import (S5)', () => {
     const imported = await late.run(['sync', 'import', response, '--json'], threeDaysOn);
     expect(imported.code, imported.stderr).toBe(0);
     const status = await late.status(threeDaysOn);
-    expect(status).toMatchObject({ synchronized: true, daysRemaining: 363 });
+    // 366 days of 24 hours from the signed time, three days and a few seconds gone: 362 whole days left.
+    expect(status).toMatchObject({ synchronized: true, daysRemaining: 362 });
+    expect(Date.parse(status.synchronizedUntil) - Date.parse(status.lastSyncAt)).toBe(366 * DAY_MS);
     expect(Date.parse(status.lastSyncAt)).toBeLessThan(Date.now() + DAY_MS);
 
     // Older than the validity (30 days): answered again, never counted from the day it came in.

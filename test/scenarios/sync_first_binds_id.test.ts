@@ -39,7 +39,7 @@ describe('first sync binds the id; another server is refused until the binding i
     const status = await first.status();
     expect(status).toMatchObject({
       synchronized: true,
-      daysRemaining: 366,
+      daysRemaining: 365,
       allocationVersion: 1,
       syncCount: 1,
     });

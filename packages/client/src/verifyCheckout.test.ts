@@ -7,6 +7,7 @@ import {
   publicJwkOf,
   SERVER_KEY_CERTIFICATE_TYPE,
   type ServerKeyCertificate,
+  SYNC_WINDOW_MS,
   serializeVendorPublicKeys,
   signVendorKeyAnnouncement,
   trustWithAnnouncements,
@@ -44,6 +45,21 @@ describe('verifyCheckout: size and headers are checked before key announcements 
     serverKeyId: server.signing.kid,
     serverSigningKey: publicJwkOf(server.signing.publicKey) as ServerKeyCertificate['serverSigningKey'],
     issuedAt: now.toISOString(),
+    notAfter: new Date(now.getTime() + SYNC_WINDOW_MS).toISOString(),
+    allocation: {
+      licenseServerId: 'LS-AAAA-BBBB-CCCC',
+      version: 1,
+      issuedAt: now.toISOString(),
+      licenses: [
+        {
+          number: 'AAAAA-AAAAA-AAAAA-AAAAA-AAAAA-0000001',
+          startDate: '2027-01-01',
+          expiryDate: '2099-12-31',
+          maxCheckoutHours: 720,
+          components: [{ name: 'Base', seats: 5 }],
+        },
+      ],
+    },
   };
   const payload: CheckoutToken = {
     type: CHECKOUT_TOKEN_TYPE,
@@ -60,7 +76,7 @@ describe('verifyCheckout: size and headers are checked before key announcements 
     alg: 'EdDSA',
     kid: newVendor.signing.kid,
     typ: SERVER_KEY_CERTIFICATE_TYPE,
-    lhv: 1,
+    lhv: 2,
     lhk: [announcement],
   };
   const certificate = (extra: Record<string, unknown> = {}) =>
@@ -94,7 +110,7 @@ describe('verifyCheckout: size and headers are checked before key announcements 
     expect(huge.length).toBeGreaterThan(MAX_CHECKOUT_TOKEN_BYTES);
     expect(await refusal(huge)).toMatchObject({
       code: 'CHECKOUT_TOKEN_INVALID',
-      message: expect.stringContaining('larger than any checkout token'),
+      message: expect.stringContaining(`larger than any checkout token`),
     });
     expect(trust).not.toHaveBeenCalled();
   });
@@ -135,18 +151,23 @@ describe('verifyCheckout: size and headers are checked before key announcements 
     },
   );
 
-  it.each([
-    ['an alg other than EdDSA', { alg: 'none' }],
-    ['another typ', { typ: 'JWT' }],
-    ['another version', { lhv: 2 }],
-    ['no kid', { kid: 7 }],
-  ])('refuses a token with %s without reading its announcements', async (_why, extra) => {
-    expect(await refusal(token(extra))).toMatchObject({ code: 'CHECKOUT_TOKEN_INVALID' });
-    expect(await refusal(token({}, payload, certificate(extra)))).toMatchObject({
-      code: 'CHECKOUT_TOKEN_INVALID',
-    });
-    expect(trust).not.toHaveBeenCalled();
-  });
+  // [why, the token header's change, the certificate header's]: tokens are version 1, certificates 2.
+  it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+    ['an alg other than EdDSA', { alg: 'none' }, { alg: 'none' }],
+    ['another typ', { typ: 'JWT' }, { typ: 'JWT' }],
+    ['another version', { lhv: 2 }, { lhv: 1 }],
+    ['a later version', { lhv: 3 }, { lhv: 3 }],
+    ['no kid', { kid: 7 }, { kid: 7 }],
+  ])(
+    'refuses a token with %s without reading its announcements',
+    async (_why, tokenExtra, certificateExtra) => {
+      expect(await refusal(token(tokenExtra))).toMatchObject({ code: 'CHECKOUT_TOKEN_INVALID' });
+      expect(await refusal(token({}, payload, certificate(certificateExtra)))).toMatchObject({
+        code: 'CHECKOUT_TOKEN_INVALID',
+      });
+      expect(trust).not.toHaveBeenCalled();
+    },
+  );
 
   it('refuses a token that is not compact, or has no certificate, without reading anything', async () => {
     const { lhc: _lhc, ...noCertificate } = {

@@ -6,12 +6,13 @@ import {
   MAX_CHECKOUT_TOKEN_BYTES,
   SERVER_KEY_CERTIFICATE_TYPE,
   type ServerKeyCertificate,
+  SYNC_WINDOW_MS,
   signCheckoutToken,
   signServerKeyCertificate,
   verifyCheckoutToken,
 } from './checkout.ts';
 import { LeaseholdError } from './errors.ts';
-import { signAnnouncedServerKeyCertificate, signVendorKeyAnnouncement } from './keyAnnouncement.ts';
+import { signVendorKeyAnnouncement } from './keyAnnouncement.ts';
 import { generatePartyKeys, publicJwkOf } from './keys.ts';
 import type { Ed25519PublicJwk } from './schemas.ts';
 
@@ -33,6 +34,21 @@ describe('checkout token hygiene: refused before any key lookup', async () => {
     serverKeyId: server.signing.kid,
     serverSigningKey: publicJwkOf(server.signing.publicKey) as Ed25519PublicJwk,
     issuedAt: now.toISOString(),
+    notAfter: new Date(now.getTime() + SYNC_WINDOW_MS).toISOString(),
+    allocation: {
+      licenseServerId: 'LS-AAAA-BBBB-CCCC',
+      version: 1,
+      issuedAt: now.toISOString(),
+      licenses: [
+        {
+          number: 'AAAAA-AAAAA-AAAAA-AAAAA-AAAAA-0000001',
+          startDate: '2027-01-01',
+          expiryDate: '2099-12-31',
+          maxCheckoutHours: 720,
+          components: [{ name: 'Base', seats: 5 }],
+        },
+      ],
+    },
   };
   const token: CheckoutToken = {
     type: CHECKOUT_TOKEN_TYPE,
@@ -45,7 +61,7 @@ describe('checkout token hygiene: refused before any key lookup', async () => {
     issuedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
   };
-  const certificate = await signServerKeyCertificate(certificatePayload, vendor.signing);
+  const certificate = signServerKeyCertificate(certificatePayload, vendor.signing);
 
   /** Verifies with vendor key lookups counted. */
   async function verifyCounting(compact: string) {
@@ -76,7 +92,7 @@ describe('checkout token hygiene: refused before any key lookup', async () => {
     alg: 'EdDSA',
     kid: vendor.signing.kid,
     typ: SERVER_KEY_CERTIFICATE_TYPE,
-    lhv: 1,
+    lhv: 2,
   };
 
   it('accepts what the server signs, and a certificate carrying vendor key announcements (control)', async () => {
@@ -84,19 +100,23 @@ describe('checkout token hygiene: refused before any key lookup', async () => {
     expect(await verifyCounting(good)).toMatchObject({ code: 'ACCEPTED', lookups: 1 });
     const handBuilt = signed({ ...tokenHeader, lhc: certificate }, token, server.signing.privateKey);
     expect((await verifyCounting(handBuilt)).code).toBe('ACCEPTED');
+    // The hand-built certificate header the cases below alter is itself accepted.
+    const handBuiltCertificate = signed(certificateHeader, certificatePayload, vendor.signing.privateKey);
+    expect(handBuiltCertificate).toBe(certificate);
+    expect((await verifyCounting(signCheckoutToken(token, server.signing, handBuiltCertificate))).code).toBe(
+      'ACCEPTED',
+    );
     // Key rotation (S8) puts announcements in the certificate's header: still accepted.
     const next = await generatePartyKeys();
     const announcement = await signVendorKeyAnnouncement(next.signing, vendor.signing, now);
-    const announced = await signAnnouncedServerKeyCertificate(certificatePayload, vendor.signing, [
-      announcement,
-    ]);
+    const announced = signServerKeyCertificate(certificatePayload, vendor.signing, [announcement]);
     expect((await verifyCounting(await signCheckoutToken(token, server.signing, announced))).code).toBe(
       'ACCEPTED',
     );
   });
 
   const serverJwk = publicJwkOf(server.signing.publicKey);
-  const tokenCases: [string, Record<string, unknown>][] = [
+  const headerCases: [string, Record<string, unknown>][] = [
     ['an embedded jwk', { jwk: serverJwk }],
     ['a jku URL', { jku: 'https://attacker.example/keys' }],
     ['an x5u URL', { x5u: 'https://attacker.example/cert' }],
@@ -105,8 +125,17 @@ describe('checkout token hygiene: refused before any key lookup', async () => {
     ['an unknown crit extension', { crit: ['exp'], exp: 1 }],
     ['an unencoded payload (b64)', { b64: false, crit: ['b64'] }],
     ['the wrong typ', { typ: 'JWT' }],
-    ['another envelope version', { lhv: 2 }],
     ['alg none', { alg: 'none' }],
+  ];
+  // Checkout tokens are format version 1; certificates version 2 (version 1 named no bounds).
+  const tokenCases: [string, Record<string, unknown>][] = [
+    ...headerCases,
+    ['another envelope version', { lhv: 2 }],
+  ];
+  const certificateCases: [string, Record<string, unknown>][] = [
+    ...headerCases,
+    ['format version 1 (no bounds)', { lhv: 1 }],
+    ['a later format version', { lhv: 3 }],
   ];
 
   it.each(tokenCases)(
@@ -117,7 +146,7 @@ describe('checkout token hygiene: refused before any key lookup', async () => {
     },
   );
 
-  it.each(tokenCases)('refuses a certificate header with %s', async (_n, extra) => {
+  it.each(certificateCases)('refuses a certificate header with %s', async (_n, extra) => {
     const badCertificate = signed(
       { ...certificateHeader, ...extra },
       certificatePayload,

@@ -242,6 +242,16 @@ export const errorCatalogue = {
     message:
       'The license server is not synchronized: it has never synchronized or the last sync is more than 366 days old. Run `leasehold server sync` (or sync via file).',
   },
+  RESPONSE_CERTIFICATE_INVALID: {
+    status: 502,
+    message:
+      "The sync response's server key certificate does not verify or does not match the response; nothing was changed. Sync again; if it persists, tell the vendor.",
+  },
+  LOCAL_STATE_INVALID: {
+    status: 403,
+    message:
+      "The license server's stored allocation does not verify with the vendor's keys (edited, copied from another server, or stored by an earlier Leasehold), so no licenses are issued; run `leasehold server sync` (or sync via file) to replace it, or restore the data folder from a backup.",
+  },
   CLOCK_ROLLBACK: {
     status: 403,
     message:

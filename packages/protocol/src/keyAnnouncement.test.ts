@@ -1,11 +1,17 @@
 import { CompactSign } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { SERVER_KEY_CERTIFICATE_TYPE, signCheckoutToken, verifyCheckoutToken } from './checkout.ts';
+import {
+  SERVER_KEY_CERTIFICATE_TYPE,
+  type ServerKeyCertificate,
+  SYNC_WINDOW_MS,
+  signCheckoutToken,
+  signServerKeyCertificate,
+  verifyCheckoutToken,
+} from './checkout.ts';
 import { LeaseholdError } from './errors.ts';
 import {
   announcementsOfCheckoutToken,
   findAnnouncedKey,
-  signAnnouncedServerKeyCertificate,
   signVendorKeyAnnouncement,
   trustWithAnnouncements,
   verifyVendorKeyAnnouncement,
@@ -17,12 +23,37 @@ import {
   publicJwkOf,
   serializeVendorPublicKeys,
 } from './keys.ts';
-import { SYNC_RESPONSE_TYPE, type SyncResponse } from './schemas.ts';
+import { type Ed25519PublicJwk, SYNC_RESPONSE_TYPE, type SyncResponse } from './schemas.ts';
 import { openSyncResponse, sealSyncResponse } from './sync.ts';
 
 const AT = new Date('2026-05-01T00:00:00Z');
 const signingKey = async () => (await generatePartyKeys()).signing;
 const trust = (...keys: KeyWithId[]) => new Map(keys.map((k) => [k.kid, k.publicKey]));
+const LICENSE_NUMBER = 'AAAAA-AAAAA-AAAAA-AAAAA-AAAAA-0000001';
+
+/** A certificate of `server` for an allocation with one license (Base), for the sync window from AT. */
+const certificateOf = (server: KeyWithId): ServerKeyCertificate => ({
+  type: SERVER_KEY_CERTIFICATE_TYPE,
+  licenseServerId: 'LS-AAAA-BBBB-CCCC',
+  serverKeyId: server.kid,
+  serverSigningKey: publicJwkOf(server.publicKey) as Ed25519PublicJwk,
+  issuedAt: AT.toISOString(),
+  notAfter: new Date(AT.getTime() + SYNC_WINDOW_MS).toISOString(),
+  allocation: {
+    licenseServerId: 'LS-AAAA-BBBB-CCCC',
+    version: 1,
+    issuedAt: AT.toISOString(),
+    licenses: [
+      {
+        number: LICENSE_NUMBER,
+        startDate: '2026-01-01',
+        expiryDate: '2099-12-31',
+        maxCheckoutHours: 720,
+        components: [{ name: 'Base', seats: 3 }],
+      },
+    ],
+  },
+});
 
 describe('vendor key announcements', () => {
   it('vouch for the announced key only when a trusted key signed them', async () => {
@@ -122,23 +153,15 @@ describe('a sync response signed by a rotated key', () => {
 describe('offline checkout verification across a rotation', () => {
   it('follows shipped key → announcement → new key → certificate → server key → token', async () => {
     const [oldKey, newKey, server] = await Promise.all([signingKey(), signingKey(), generatePartyKeys()]);
-    const certificate = await signAnnouncedServerKeyCertificate(
-      {
-        type: SERVER_KEY_CERTIFICATE_TYPE,
-        licenseServerId: 'LS-AAAA-BBBB-CCCC',
-        serverKeyId: server.signing.kid,
-        serverSigningKey: publicJwkOf(server.signing.publicKey) as never,
-        issuedAt: AT.toISOString(),
-      },
-      newKey,
-      [await signVendorKeyAnnouncement(newKey, oldKey, AT)],
-    );
+    const certificate = signServerKeyCertificate(certificateOf(server.signing), newKey, [
+      await signVendorKeyAnnouncement(newKey, oldKey, AT),
+    ]);
     const token = await signCheckoutToken(
       {
         type: 'leasehold.checkout',
         checkoutId: 'c1',
         licenseServerId: 'LS-AAAA-BBBB-CCCC',
-        licenseNumber: 'N',
+        licenseNumber: LICENSE_NUMBER,
         components: ['Base'],
         user: 'u',
         computer: 'c',
@@ -166,22 +189,16 @@ describe('offline checkout verification across a rotation', () => {
 describe('server key certificates through node:crypto', () => {
   it('are the bytes jose would have signed (Ed25519 is deterministic), announcements included', async () => {
     const [vendor, older, server] = await Promise.all([signingKey(), signingKey(), generatePartyKeys()]);
-    const payload = {
-      type: SERVER_KEY_CERTIFICATE_TYPE,
-      licenseServerId: 'LS-AAAA-BBBB-CCCC',
-      serverKeyId: server.signing.kid,
-      serverSigningKey: publicJwkOf(server.signing.publicKey) as never,
-      issuedAt: AT.toISOString(),
-    } as const;
+    const payload = certificateOf(server.signing);
     const announcement = await signVendorKeyAnnouncement(vendor, older, AT);
     for (const announcements of [[], [announcement]]) {
-      const ours = await signAnnouncedServerKeyCertificate(payload, vendor, announcements);
+      const ours = signServerKeyCertificate(payload, vendor, announcements);
       const jose = await new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
         .setProtectedHeader({
           alg: 'EdDSA',
           kid: vendor.kid,
           typ: SERVER_KEY_CERTIFICATE_TYPE,
-          lhv: 1,
+          lhv: 2,
           ...(announcements.length ? { lhk: announcements } : {}),
         })
         .sign(vendor.privateKey);

@@ -1,8 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { CompactSign, compactVerify, decodeProtectedHeader } from 'jose';
 import { z } from 'zod';
-import { SERVER_KEY_CERTIFICATE_TYPE, type ServerKeyCertificate } from './checkout.ts';
-import { signCompactEd25519 } from './compactJose.ts';
 import { type KeyWithId, keyIdOf, publicJwkOf, publicKeyFromJwk } from './keys.ts';
 import { announcementsSchema, ed25519PublicJwkSchema } from './schemas.ts';
 
@@ -133,30 +131,4 @@ export function announcementsOfCheckoutToken(token: string): unknown {
   } catch {
     return []; // verifyCheckoutToken says what is wrong with the token
   }
-}
-
-/**
- * A server key certificate (checkout.ts) signed by the current vendor key, with the announcements of
- * that key in its header, so that an application shipped with only an older vendor key still follows
- * the chain offline: shipped key → announcement → current key → certificate → server key → token.
- */
-export function signAnnouncedServerKeyCertificate(
-  certificate: ServerKeyCertificate,
-  vendorSigning: KeyWithId,
-  announcements: readonly string[],
-): Promise<string> {
-  // node:crypto directly, as the envelope does: one is signed per sync, on the central's hot path.
-  return Promise.resolve(
-    signCompactEd25519(
-      Buffer.from(JSON.stringify(certificate)),
-      {
-        alg: 'EdDSA',
-        kid: vendorSigning.kid,
-        typ: SERVER_KEY_CERTIFICATE_TYPE,
-        lhv: 1,
-        ...(announcements.length ? { [ANNOUNCEMENTS_HEADER]: [...announcements] } : {}),
-      },
-      vendorSigning.privateKey,
-    ),
-  );
 }

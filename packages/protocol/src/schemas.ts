@@ -3,6 +3,9 @@ import { LICENSE_NUMBER_PATTERN, LICENSE_SERVER_ID_PATTERN } from './ids.ts';
 
 export const FORMAT_VERSION = 1;
 
+/** A server key certificate carries the allocation; far larger than any allocation is refused unread. */
+export const MAX_CERTIFICATE_BYTES = 8 * 1024 * 1024;
+
 export const licenseServerIdSchema = z
   .string()
   .regex(LICENSE_SERVER_ID_PATTERN, 'a license server id looks like LS-XXXX-XXXX-XXXX');
@@ -151,10 +154,7 @@ export const syncResponseSchema = z.strictObject({
   issuedAt: z.iso.datetime(),
   allocation: allocationSchema,
   /** The vendor's signed statement that this server key belongs to this id: the root of offline checkout (L3). */
-  serverKeyCertificate: z
-    .string()
-    .min(1)
-    .max(4000 + MAX_ANNOUNCEMENTS * 1000),
+  serverKeyCertificate: z.string().min(1).max(MAX_CERTIFICATE_BYTES),
   /** S8: the signing key of this response, announced by older vendor keys (present while keys rotate). */
   vendorKeyAnnouncements: announcementsSchema.optional(),
   /** S8: vendor signing keys the vendor retired; a local server stops trusting them. */

@@ -14,6 +14,7 @@ export * from './status/messages.ts';
 export * from './status.ts';
 export { type AuditVerdict, verifyAuditChain } from './store/auditChain.ts';
 export * from './store/serverStore.ts';
+export * from './store/signedState.ts';
 export * from './sync/accept.ts';
 export * from './sync/autoSyncStore.ts';
 export * from './sync/dispatcher.ts';

@@ -9,6 +9,7 @@ import { UsageHistory } from './leases/usageHistory.ts';
 import { enableGroupCommit, type Flush, type GroupCommit, walFlush } from './store/groupCommit.ts';
 import { openServerDatabase } from './store/open.ts';
 import { ServerStore } from './store/serverStore.ts';
+import { certificateVerifier } from './store/signedState.ts';
 import { centralConnection, createCentralDispatcher } from './sync/dispatcher.ts';
 import { chooseProxy, loadProxySetting, type ProxyEnvironment, type ProxyRoute } from './sync/proxy.ts';
 import { SyncClient } from './sync/syncClient.ts';
@@ -54,7 +55,8 @@ export async function openLocalServer(
   // Until `serve` asks for group commit, every commit is fsynced before it returns (synchronous=FULL).
   let groupCommit: GroupCommit | undefined;
   let wal: ReturnType<typeof walFlush> | undefined;
-  const store = new ServerStore(db);
+  const verifyCertificate = certificateVerifier(config.licenseServerId, keys, vendor);
+  const store = new ServerStore(db, verifyCertificate);
   const guard = new ClockGuard(clock, store, config.clockToleranceSeconds * 1000);
   // Chosen when a connection is made, not at open: a bad HTTPS_PROXY must not stop `status`.
   const centralProxy = () => chooseProxy(loadProxySetting(dataDir), options.proxyEnvironment);
@@ -65,6 +67,7 @@ export async function openLocalServer(
     vendor,
     store,
     guard,
+    verifyCertificate,
     usage: (since, now) => usageReport((from, to) => leases.history(from, to), since, now),
   });
   const leases = new LeaseEngine({

@@ -27,7 +27,8 @@ export interface ServerStatus {
 export function readStatus(server: LocalServer): ServerStatus {
   const judgement = server.guard.judge();
   const now = judgement.ok ? judgement.now : judgement.highWater;
-  const state = syncState(server.store.lastSyncAt(), now);
+  const state = syncState(server.store.syncWindow(), now);
+  const invalid = server.store.stateError();
   const stored = server.store.currentAllocation();
   const highWater = server.guard.floor();
   const attempt = server.store.db
@@ -46,7 +47,7 @@ export function readStatus(server: LocalServer): ServerStatus {
     centralUrl: server.config.centralUrl,
     ...state,
     // S10: a rolled-back clock stops issuing, so the server does not count as synchronized.
-    synchronized: state.synchronized && judgement.ok,
+    synchronized: state.synchronized && judgement.ok && !invalid,
     allocationVersion: stored?.allocation.version ?? 0,
     syncCount: server.store.syncCount(),
     clock,
@@ -60,6 +61,7 @@ export function readStatus(server: LocalServer): ServerStatus {
       licenses,
       autoSync,
       stateRollbackAt: server.store.meta('sync.stateRollbackAt') ?? null,
+      stateInvalid: server.store.stateInvalidReason() ?? null,
     }),
   };
 }

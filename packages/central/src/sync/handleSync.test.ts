@@ -1,4 +1,5 @@
 import {
+  DAY_MS,
   ED25519_SMALL_ORDER_Y,
   ENVELOPE_VERSION,
   generatePartyKeys,
@@ -13,6 +14,7 @@ import {
   signCheckoutToken,
   type VendorPublicKeys,
   verifyCheckoutToken,
+  verifyServerKeyCertificate,
 } from '@leasehold/protocol';
 import { CompactEncrypt, calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
@@ -95,6 +97,7 @@ describe.each(backends)('answering sync requests on $name', (backend) => {
 
   it('answers with the request id it answers and a vendor certificate of the server key that checkouts chain to', async () => {
     const { id } = await newId();
+    await addLicense(admin(), id, { ...license(1), maxCheckoutHours: 48 });
     const server = await localServer(id);
     const request = server.request();
     const answer = await server.send(await server.seal(request));
@@ -115,6 +118,17 @@ describe.each(backends)('answering sync requests on $name', (backend) => {
     const signed = await signCheckoutToken(token, server.keys.signing, response.serverKeyCertificate);
     const trusting = { vendorSigningKeys: vendor.signing, now: clock.now() };
     expect(await verifyCheckoutToken(signed, trusting)).toEqual(token);
+    // The certificate bounds what the server key signs: the allocation, and 366 days from now.
+    const certificate = verifyServerKeyCertificate(
+      response.serverKeyCertificate,
+      vendor.signing,
+      'INVALID_INPUT',
+    );
+    expect(certificate.payload.allocation).toEqual(response.allocation);
+    expect(Date.parse(certificate.payload.notAfter) - clock.now().getTime()).toBe(366 * DAY_MS);
+    const unallocated = { ...token, licenseNumber: license(2).number };
+    const forged = await signCheckoutToken(unallocated, server.keys.signing, response.serverKeyCertificate);
+    expect(await codeOf(verifyCheckoutToken(forged, trusting))).toBe('CHECKOUT_TOKEN_INVALID');
   });
 
   it('refuses another key with SERVER_ID_IN_USE, keeps the binding and logs the refusal', async () => {

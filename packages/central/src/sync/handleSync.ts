@@ -1,6 +1,7 @@
 import {
   type Allocation,
   type Clock,
+  certifyAllocation,
   DAY_MS,
   FORMAT_VERSION,
   LeaseholdError,
@@ -8,11 +9,9 @@ import {
   openSyncRequest,
   type PartyKeys,
   publicJwkOf,
-  SERVER_KEY_CERTIFICATE_TYPE,
   SYNC_RESPONSE_TYPE,
   type SyncResponse,
   sealSyncResponse,
-  signAnnouncedServerKeyCertificate,
 } from '@leasehold/protocol';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { presentLicense } from '../admin/presenters.ts';
@@ -252,14 +251,10 @@ async function decideAndRecord(
     serverKeyId: serverSigningKid,
     issuedAt: now.toISOString(),
     allocation,
-    serverKeyCertificate: await signAnnouncedServerKeyCertificate(
-      {
-        type: SERVER_KEY_CERTIFICATE_TYPE,
-        licenseServerId: id,
-        serverKeyId: serverSigningKid,
-        serverSigningKey: request.serverKeys.signing,
-        issuedAt: now.toISOString(),
-      },
+    // The signed state the local server enforces and the bounds of all it signs (S1, L3).
+    serverKeyCertificate: certifyAllocation(
+      allocation,
+      request.serverKeys.signing,
       ctx.vendorKeys.signing,
       announcements,
     ),

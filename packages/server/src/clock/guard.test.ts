@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DAY_MS, HOUR_MS, type LeaseholdError, ManualClock } from '@leasehold/protocol';
 import { describe, expect, it } from 'vitest';
 import { openServerDatabase } from '../store/open.ts';
-import { ServerStore } from '../store/serverStore.ts';
+import { certifiedStore } from '../test-support/certificates.ts';
 import { ClockGuard, judgeClock } from './guard.ts';
 
 const MIN = 60_000;
@@ -27,10 +27,11 @@ describe('judgeClock (S10)', () => {
 });
 
 describe('ClockGuard', () => {
-  const open = () => {
+  const certified = () => {
     const dir = mkdtempSync(join(tmpdir(), 'leasehold-guard-'));
-    return new ServerStore(openServerDatabase(join(dir, 'server.db')));
+    return certifiedStore(openServerDatabase(join(dir, 'server.db')));
   };
+  const open = () => certified().store;
 
   it('refuses with CLOCK_ROLLBACK after the clock is wound back, until it is right again', () => {
     const clock = new ManualClock('2027-01-01T00:00:00Z');
@@ -73,22 +74,17 @@ describe('ClockGuard', () => {
   });
 
   it("counts the stored allocation's signed issue time, less the tolerance, as seen", () => {
-    const store = open();
+    const { store, apply } = certified();
     store.recordPendingRequest('request-00000001', new Date('2027-01-01T00:00:00Z'), 'online');
-    store.applyAllocation({
-      allocation: {
-        licenseServerId: 'LS-TEST-0000-0001',
+    apply(
+      {
+        licenseServerId: 'LS-AAAA-BBBB-CCCC',
         version: 1,
         issuedAt: '2027-03-01T00:00:00.000Z',
         licenses: [],
       },
-      serverKeyCertificate: 'certificate',
-      requestId: 'request-00000001',
-      method: 'online',
-      receivedAt: new Date('2027-01-01T00:00:00Z'),
-      signedAt: new Date('2027-01-01T00:00:00Z'),
-      clockHighWater: new Date('2027-01-01T00:00:00Z'),
-    });
+      { requestId: 'request-00000001', method: 'online', receivedAt: new Date('2027-01-01T00:00:00Z') },
+    );
     store.db.prepare("delete from meta where key = 'clock.highWater'").run();
     const guard = new ClockGuard(new ManualClock('2027-02-01T00:00:00Z'), store, 15 * MIN);
     expect(guard.floor()).toBe(Date.parse('2027-03-01T00:00:00Z') - 15 * MIN);

@@ -15,8 +15,9 @@ export async function signCheckout(
   keys: PartyKeys,
   store: ServerStore,
 ): Promise<string> {
-  const certificate = store.meta('serverKeyCertificate');
-  if (!certificate) throw new LeaseholdError('NOT_SYNCHRONIZED', 'no server key certificate yet');
+  const certificate = store.currentAllocation()?.certificate;
+  if (!certificate)
+    throw store.stateError() ?? new LeaseholdError('NOT_SYNCHRONIZED', 'no server key certificate yet');
   const token: CheckoutToken = {
     type: CHECKOUT_TOKEN_TYPE,
     checkoutId: lease.id,

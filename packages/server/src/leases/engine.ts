@@ -9,7 +9,6 @@ import {
 } from '@leasehold/protocol';
 import { type ClockGuard, rollbackError } from '../clock/guard.ts';
 import type { ServerStore } from '../store/serverStore.ts';
-import { syncState } from '../sync/state.ts';
 import { chooseLicense, freeSeatsAfterRelease, isActive, withBase } from './choose.ts';
 import { DecisionQueue } from './decisionQueue.ts';
 import { domainMatches } from './domain.ts';
@@ -375,8 +374,7 @@ export class LeaseEngine {
         return licenses;
       },
       syncWindowEndMs: () => {
-        const until = syncState(this.o.store.lastSyncAt(), now).synchronizedUntil;
-        return until === null ? now.getTime() : Date.parse(until);
+        return this.o.store.syncWindow()?.notAfter.getTime() ?? now.getTime();
       },
     };
   }

@@ -14,9 +14,14 @@ export function assertMayIssue(guard: ClockGuard, store: ServerStore): Date {
   return now;
 }
 
-/** S1: NOT_SYNCHRONIZED when the last sync is missing or more than 366 days before `now`. */
+/**
+ * S1: NOT_SYNCHRONIZED when there is no sync or its signed window ended; LOCAL_STATE_INVALID when the
+ * stored allocation does not verify.
+ */
 export function syncRefusal(store: ServerStore, now: Date): LeaseholdError | undefined {
-  const state = syncState(store.lastSyncAt(), now);
+  const invalid = store.stateError();
+  if (invalid) return invalid;
+  const state = syncState(store.syncWindow(), now);
   if (state.synchronized) return undefined;
   return new LeaseholdError(
     'NOT_SYNCHRONIZED',

@@ -1,11 +1,12 @@
-import { DAY_MS, HOUR_MS, type License } from '@leasehold/protocol';
+import { DAY_MS, HOUR_MS, type License, SYNC_WINDOW_MS } from '@leasehold/protocol';
 import { describe, expect, it } from 'vitest';
 import { syncState } from '../sync/state.ts';
 import { type MessageFacts, statusMessages } from './messages.ts';
 
 const lastSync = new Date('2027-03-01T09:00:00Z');
-/** Noon UTC on the day that leaves `days` days before the required sync. */
-const withDaysRemaining = (days: number) => new Date(lastSync.getTime() + (366 - days) * DAY_MS + HOUR_MS);
+/** An hour before `days` whole days are left of the signed sync window. */
+const withDaysRemaining = (days: number) => new Date(lastSync.getTime() + (366 - days) * DAY_MS - HOUR_MS);
+const window = { lastSyncAt: lastSync, notAfter: new Date(lastSync.getTime() + SYNC_WINDOW_MS) };
 
 function license(overrides: Partial<License> = {}): License {
   return {
@@ -21,7 +22,7 @@ function license(overrides: Partial<License> = {}): License {
 function facts(now: Date, overrides: Partial<MessageFacts> = {}): MessageFacts {
   return {
     now,
-    sync: syncState(lastSync, now),
+    sync: syncState(window, now),
     clock: { state: 'ok', highWater: now.toISOString() },
     licenses: [license()],
     autoSync: { mode: 'off', lastRunAt: null, lastOutcome: null, consecutiveFailures: 0, retryAt: null },
@@ -54,7 +55,7 @@ describe('statusMessages: days remaining until the required sync (S11)', () => {
   it('names the days left, the moment licenses stop and the fix', () => {
     const [message] = statusMessages(facts(withDaysRemaining(7)));
     expect(message?.text).toContain('7 days remain until the required sync');
-    expect(message?.text).toContain('2028-03-02T09:00:00.000Z');
+    expect(message?.text).toContain('2028-03-01T09:00:00.000Z');
     expect(message?.text).toContain('leasehold server sync');
     expect(statusMessages(facts(withDaysRemaining(1)))[0]?.text).toContain('1 day remain');
     expect(statusMessages(facts(withDaysRemaining(0)))[0]?.text).toContain('Today is the last day');

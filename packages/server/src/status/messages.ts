@@ -18,7 +18,8 @@ export type StatusMessageCode =
   | 'LICENSE_EXPIRED'
   | 'LICENSE_NOT_STARTED'
   | 'AUTO_SYNC_FAILED'
-  | 'SERVER_STATE_ROLLBACK';
+  | 'SERVER_STATE_ROLLBACK'
+  | 'LOCAL_STATE_INVALID';
 
 /** S11: the Manager warns when 30, 7 and 1 day(s) remain before the required sync. */
 export const SYNC_DUE_THRESHOLDS = [
@@ -46,6 +47,8 @@ export interface MessageFacts {
   };
   /** When the central server last saw this server's sync count go backwards (S3), if ever. */
   stateRollbackAt?: string | null;
+  /** Why the stored allocation does not verify, when it does not. */
+  stateInvalid?: string | null;
 }
 
 /** How long the Manager keeps saying that the vendor saw this server's state go back. */
@@ -74,7 +77,15 @@ export function statusMessages(facts: MessageFacts): StatusMessage[] {
   return messages.sort((a, b) => LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level]);
 }
 
-function stateMessages({ now, stateRollbackAt }: MessageFacts): StatusMessage[] {
+function stateMessages({ now, stateRollbackAt, stateInvalid }: MessageFacts): StatusMessage[] {
+  if (stateInvalid)
+    return [
+      {
+        level: 'error',
+        code: 'LOCAL_STATE_INVALID',
+        text: `No licenses are issued: the ${stateInvalid}. If no one changed the data folder, restore it from a backup.`,
+      },
+    ];
   if (!stateRollbackAt) return [];
   if (now.getTime() - Date.parse(stateRollbackAt) > STATE_ROLLBACK_NOTICE_DAYS * DAY_MS) return [];
   return [

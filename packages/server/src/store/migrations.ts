@@ -166,6 +166,12 @@ export const migrations: ReadonlyArray<Migration> = [
       set.run(previous, row.id);
     }
   },
+  `
+  -- Signed state at rest (docs/security.md): the vendor's certificate of the server key carries the
+  -- allocation and the sync window; the server reads both from it. Rows stored before this migration
+  -- have none and do not count until the next sync replaces them.
+  alter table allocations add column certificate text;
+  `,
 ];
 
 /**

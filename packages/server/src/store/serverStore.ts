@@ -1,20 +1,31 @@
-import { type Allocation, allocationSchema, LeaseholdError } from '@leasehold/protocol';
+import {
+  type Allocation,
+  LeaseholdError,
+  SYNC_WINDOW_MS,
+  type VerifiedCertificate,
+} from '@leasehold/protocol';
 import type Database from 'better-sqlite3';
+import type { SyncWindow } from '../sync/state.ts';
+import type { VerifyCertificate } from './signedState.ts';
 
 export interface StoredAllocation {
   allocation: Allocation;
   receivedAt: string;
   method: string;
+  /** The vendor-signed certificate the allocation was read from: what checkout and lease tokens carry. */
+  certificate: string;
+  /** When the sync counts from: the signed issue time, or the receipt if that was earlier. */
+  lastSyncAt: Date;
+  /** The signed end of the sync window (S1). */
+  notAfter: Date;
 }
 
 export interface ApplyAllocation {
-  allocation: Allocation;
-  serverKeyCertificate: string;
+  /** The certificate, already verified by the caller with the keys it trusts for this response. */
+  certificate: VerifiedCertificate & { compact: string };
   requestId: string;
   method: 'online' | 'file';
   receivedAt: Date;
-  /** The vendor-signed issue time: the 366 days count from it (never from later than receipt). */
-  signedAt: Date;
   clockHighWater: Date;
   /**
    * The server was in CLOCK_ROLLBACK and this verified response's signed time agrees with the
@@ -23,18 +34,28 @@ export interface ApplyAllocation {
   clockReset?: { from: number };
 }
 
+type AllocationRow = { version: number; certificate: string | null; received_at: string; method: string };
+type Loaded = { version: number; stored?: StoredAllocation; invalid?: LeaseholdError; reason?: string };
+
 /** The local server's durable state, over prepared better-sqlite3 statements. */
 export class ServerStore {
   readonly #db: Database.Database;
+  readonly #verify: VerifyCertificate;
   readonly #getMeta: Database.Statement<[string], { value: string }>;
   readonly #setMeta: Database.Statement<[string, string]>;
-  readonly #current: Database.Statement<[], { document: string; received_at: string; method: string }>;
+  readonly #row: Database.Statement<[number], AllocationRow>;
   readonly #latestVersion: Database.Statement<[], { v: number | null }>;
   readonly #floor: Database.Statement<[]>;
-  #cached: StoredAllocation | undefined;
+  #loaded: Loaded | undefined;
 
-  constructor(db: Database.Database) {
+  /**
+   * `verify` checks a stored certificate against the vendor keys (signedState.ts): the allocation,
+   * the sync time and the sync window are read from the certificate only, so no edit of a row
+   * grants anything.
+   */
+  constructor(db: Database.Database, verify: VerifyCertificate) {
     this.#db = db;
+    this.#verify = verify;
     this.#getMeta = db.prepare('select value from meta where key = ?');
     this.#setMeta = db.prepare(
       'insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value',
@@ -46,8 +67,8 @@ export class ServerStore {
       `select (select cast(value as integer) from meta where key = 'clock.highWater') as mark,
               (select at from audit_log order by id desc limit 1) as tail`,
     );
-    this.#current = db.prepare(
-      'select document, received_at, method from allocations order by version desc limit 1',
+    this.#row = db.prepare(
+      'select version, certificate, received_at, method from allocations where version = ?',
     );
   }
 
@@ -64,26 +85,91 @@ export class ServerStore {
   }
 
   /**
-   * The stored allocation, parsed once per version: the lease path asks on every request, and
+   * The stored allocation, verified once per version: the lease path asks on every request, and
    * another process (a CLI sync) may have stored a newer one since, so the version is read each time.
+   * Undefined when there is none or the newest does not verify (`stateError` says why): nothing is
+   * ever granted from an allocation that does not verify, and an older one is not used instead.
    */
   currentAllocation(): StoredAllocation | undefined {
+    return this.#load()?.stored;
+  }
+
+  /** LOCAL_STATE_INVALID when the newest stored allocation does not verify; undefined otherwise. */
+  stateError(): LeaseholdError | undefined {
+    return this.#load()?.invalid;
+  }
+
+  /** Why the newest stored allocation does not verify, for the status page; undefined when it does. */
+  stateInvalidReason(): string | undefined {
+    return this.#load()?.reason;
+  }
+
+  /** The highest version stored, verified or not: what a sync request claims, so the vendor sees an edit. */
+  storedVersion(): number {
+    return this.#latestVersion.get()?.v ?? 0;
+  }
+
+  #load(): Loaded | undefined {
     const latest = this.#latestVersion.get()?.v ?? null;
     if (latest === null) return undefined;
-    if (this.#cached?.allocation.version === latest) return this.#cached;
-    const row = this.#current.get();
-    if (!row) return undefined;
-    this.#cached = {
-      allocation: allocationSchema.parse(JSON.parse(row.document)),
-      receivedAt: row.received_at,
-      method: row.method,
+    if (this.#loaded?.version === latest) return this.#loaded;
+    this.#loaded = this.#read(latest);
+    return this.#loaded;
+  }
+
+  #read(version: number): Loaded {
+    const row = this.#row.get(version);
+    const invalid = (why: string) => {
+      const reason = `allocation version ${version} in server.db ${why}; synchronize (\`leasehold server sync\`, or by file) to replace it`;
+      return { version, reason, invalid: new LeaseholdError('LOCAL_STATE_INVALID', reason) };
     };
-    return this.#cached;
+    if (!row) return invalid('could not be read');
+    if (row.certificate === null)
+      return invalid('was stored by an earlier Leasehold without its vendor certificate');
+    let verified: VerifiedCertificate;
+    try {
+      verified = this.#verify(row.certificate);
+    } catch (error) {
+      return invalid(
+        `does not verify with the vendor's keys (${error instanceof Error ? error.message : error})`,
+      );
+    }
+    const { payload } = verified;
+    if (payload.allocation.version !== row.version)
+      return invalid(`carries a certificate for allocation version ${payload.allocation.version}`);
+    const signedAt = Date.parse(payload.issuedAt);
+    return {
+      version,
+      stored: {
+        allocation: payload.allocation,
+        receivedAt: row.received_at,
+        method: row.method,
+        certificate: row.certificate,
+        lastSyncAt: new Date(Math.min(signedAt, Date.parse(row.received_at) || signedAt)),
+        // S1 caps the window whatever a certificate says.
+        notAfter: new Date(Math.min(Date.parse(payload.notAfter), signedAt + SYNC_WINDOW_MS)),
+      },
+    };
+  }
+
+  /** The newest version whose certificate verifies (0 if none): the one a response must be newer than. */
+  verifiedVersion(): number {
+    const versions = this.#db
+      .prepare('select version from allocations order by version desc')
+      .pluck()
+      .all() as number[];
+    for (const version of versions) if (this.#read(version).stored) return version;
+    return 0;
   }
 
   lastSyncAt(): Date | undefined {
-    const value = this.meta('sync.lastAt');
-    return value ? new Date(value) : undefined;
+    return this.currentAllocation()?.lastSyncAt;
+  }
+
+  /** The signed sync window of the stored allocation, if it verifies (S1). */
+  syncWindow(): SyncWindow | undefined {
+    const stored = this.currentAllocation();
+    return stored ? { lastSyncAt: stored.lastSyncAt, notAfter: stored.notAfter } : undefined;
   }
 
   syncCount(): number {
@@ -119,14 +205,16 @@ export class ServerStore {
    * older response at the same moment is refused and nothing is half-written.
    */
   applyAllocation(input: ApplyAllocation): void {
+    const { payload } = input.certificate;
+    const allocation = payload.allocation;
     const run = this.#db.transaction(() => {
-      const current = this.#db.prepare('select max(version) as v from allocations').get() as {
-        v: number | null;
-      };
-      if ((current.v ?? 0) >= input.allocation.version) {
+      // S2 against the newest version that verifies: a row that does not (an edit, a forged version
+      // 99) cannot block the vendor's answer; it is removed, and the audit log says so.
+      const verified = this.verifiedVersion();
+      if (verified >= allocation.version) {
         throw new LeaseholdError(
           'RESPONSE_STALE',
-          `stored version ${current.v}, response version ${input.allocation.version}`,
+          `stored version ${verified}, response version ${allocation.version}`,
         );
       }
       const pending = this.#db
@@ -139,31 +227,40 @@ export class ServerStore {
         );
       if (pending.answered_at)
         throw new LeaseholdError('RESPONSE_STALE', 'the request it answers was already answered');
+      const discarded = this.#db
+        .prepare('delete from allocations where version > ? returning version')
+        .pluck()
+        .all(verified) as number[];
       const at = input.receivedAt.toISOString();
+      if (discarded.length)
+        this.#db
+          .prepare('insert into audit_log (at, action, code, detail) values (?, ?, ?, ?)')
+          .run(
+            input.receivedAt.getTime(),
+            'state.discarded',
+            'LOCAL_STATE_INVALID',
+            `allocation version(s) ${discarded.join(', ')} did not verify and were replaced by version ${allocation.version}`,
+          );
+      // `document` is a readable copy; what the server enforces is read from the certificate.
       this.#db
         .prepare(
-          'insert into allocations (version, issued_at, received_at, method, document) values (?, ?, ?, ?, ?)',
+          'insert into allocations (version, issued_at, received_at, method, document, certificate) values (?, ?, ?, ?, ?, ?)',
         )
         .run(
-          input.allocation.version,
-          input.allocation.issuedAt,
+          allocation.version,
+          payload.issuedAt,
           at,
           input.method,
-          JSON.stringify(input.allocation),
+          JSON.stringify(allocation),
+          input.certificate.compact,
         );
       this.#db
         .prepare('update sync_requests set answered_at = ? where request_id = ?')
         .run(at, input.requestId);
-      // S1: the 366 days count from the signed issue time, so a response imported late gains nothing.
-      this.setMeta(
-        'sync.lastAt',
-        new Date(Math.min(input.signedAt.getTime(), input.receivedAt.getTime())).toISOString(),
-      );
-      this.setMeta('serverKeyCertificate', input.serverKeyCertificate);
       this.setMeta('sync.count', String(this.syncCount() + 1));
       if (input.clockReset) this.#resetClock(input.clockHighWater, input.clockReset.from);
       else this.raiseClockHighWater(input.clockHighWater);
-      this.recordSyncOutcome(input.receivedAt, input.method, 'ok', undefined, input.allocation.version);
+      this.recordSyncOutcome(input.receivedAt, input.method, 'ok', undefined, allocation.version);
     });
     run.immediate();
   }

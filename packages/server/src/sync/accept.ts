@@ -1,4 +1,12 @@
-import { DAY_MS, LeaseholdError, type SyncResponse } from '@leasehold/protocol';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  type AnnouncedKey,
+  DAY_MS,
+  LeaseholdError,
+  type SyncResponse,
+  type VerifiedCertificate,
+} from '@leasehold/protocol';
+import type { VerifyCertificate } from '../store/signedState.ts';
 
 export interface ResponseExpectations {
   licenseServerId: string;
@@ -54,4 +62,28 @@ export function checkResponse(response: SyncResponse, expect: ResponseExpectatio
       `it was issued at ${response.issuedAt}, more than ${RESPONSE_VALID_MS / DAY_MS} days before ${expect.now.toISOString()}`,
     );
   }
+}
+
+/**
+ * The response's certificate, verified as the server will verify it at every later load, with a
+ * vendor key this response announced counted too (S8): the allocation is read from it, so it must
+ * be the allocation and the time the response states.
+ */
+export function responseCertificate(
+  response: SyncResponse,
+  learned: AnnouncedKey | undefined,
+  verify: VerifyCertificate,
+): VerifiedCertificate & { compact: string } {
+  const compact = response.serverKeyCertificate;
+  const verified = verify(compact, {
+    code: 'RESPONSE_CERTIFICATE_INVALID',
+    ...(learned ? { also: learned } : {}),
+  });
+  const { payload } = verified;
+  if (payload.issuedAt !== response.issuedAt || !isDeepStrictEqual(payload.allocation, response.allocation))
+    throw new LeaseholdError(
+      'RESPONSE_CERTIFICATE_INVALID',
+      'it certifies another allocation than the response carries',
+    );
+  return { ...verified, compact };
 }

@@ -1,5 +1,6 @@
 import {
   armor,
+  certifyAllocation,
   dearmor,
   type Ed25519PublicJwk,
   generatePartyKeys,
@@ -7,11 +8,9 @@ import {
   LeaseholdError,
   type PartyKeys,
   publicJwkOf,
-  SERVER_KEY_CERTIFICATE_TYPE,
   SYNC_RESPONSE_TYPE,
   type SyncResponse,
   sealSyncResponse,
-  signServerKeyCertificate,
 } from '@leasehold/protocol';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +43,12 @@ describe('sync response files under random damage (fuzz, S8)', () => {
   async function respond(requestFile: string, signer: PartyKeys, encryptTo = server.keys.encryption) {
     const { headers } = dearmor(requestFile, 'REQUEST');
     const now = setup.clock.now().toISOString();
+    const allocation = {
+      licenseServerId: server.config.licenseServerId,
+      version: 2,
+      issuedAt: now,
+      licenses: [],
+    };
     const response: SyncResponse = {
       type: SYNC_RESPONSE_TYPE,
       formatVersion: 1,
@@ -51,15 +56,10 @@ describe('sync response files under random damage (fuzz, S8)', () => {
       requestId: headers.Request as string,
       serverKeyId: server.keys.signing.kid,
       issuedAt: now,
-      allocation: { licenseServerId: server.config.licenseServerId, version: 2, issuedAt: now, licenses: [] },
-      serverKeyCertificate: await signServerKeyCertificate(
-        {
-          type: SERVER_KEY_CERTIFICATE_TYPE,
-          licenseServerId: server.config.licenseServerId,
-          serverKeyId: server.keys.signing.kid,
-          serverSigningKey: publicJwkOf(server.keys.signing.publicKey) as Ed25519PublicJwk,
-          issuedAt: now,
-        },
+      allocation,
+      serverKeyCertificate: certifyAllocation(
+        allocation,
+        publicJwkOf(server.keys.signing.publicKey) as Ed25519PublicJwk,
         signer.signing,
       ),
     };

@@ -1,4 +1,5 @@
 import {
+  certifyAllocation,
   DAY_MS,
   type Ed25519PublicJwk,
   FORMAT_VERSION,
@@ -7,10 +8,8 @@ import {
   type ManualClock,
   openSyncRequest,
   type PartyKeys,
-  SERVER_KEY_CERTIFICATE_TYPE,
   SYNC_RESPONSE_TYPE,
   sealSyncResponse,
-  signServerKeyCertificate,
 } from '@leasehold/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type LocalServer, openLocalServer } from '../localServer.ts';
@@ -48,16 +47,13 @@ function fakeCentral(clock: ManualClock, vendorKeys: PartyKeys) {
         if (central.down) throw new LeaseholdError('CENTRAL_UNAVAILABLE', 'the test stopped it');
         const { request, serverSigningKid, serverEncryption } = await openSyncRequest(message, vendorKeys);
         const issuedAt = clock.now().toISOString();
-        const certificate = await signServerKeyCertificate(
-          {
-            type: SERVER_KEY_CERTIFICATE_TYPE,
-            licenseServerId: request.licenseServerId,
-            serverKeyId: serverSigningKid,
-            serverSigningKey: request.serverKeys.signing as Ed25519PublicJwk,
-            issuedAt,
-          },
-          vendorKeys.signing,
-        );
+        const allocation = {
+          licenseServerId: request.licenseServerId,
+          version: request.allocationVersion + 1,
+          issuedAt,
+          licenses: [baseLicense],
+        };
+        const certificate = certifyAllocation(allocation, request.serverKeys.signing, vendorKeys.signing);
         return sealSyncResponse(
           {
             type: SYNC_RESPONSE_TYPE,
@@ -66,12 +62,7 @@ function fakeCentral(clock: ManualClock, vendorKeys: PartyKeys) {
             requestId: request.requestId,
             serverKeyId: serverSigningKid,
             issuedAt,
-            allocation: {
-              licenseServerId: request.licenseServerId,
-              version: request.allocationVersion + 1,
-              issuedAt,
-              licenses: [baseLicense],
-            },
+            allocation,
             serverKeyCertificate: certificate,
           },
           vendorKeys,

@@ -1,29 +1,31 @@
-import { DAY_MS } from '@leasehold/protocol';
+import { DAY_MS, SYNC_WINDOW_DAYS } from '@leasehold/protocol';
 
-/**
- * S1: a server is synchronized while its last successful sync is at most 366 days old, counted in
- * whole days: synchronized through day 366 after the sync, refused from day 367 on.
- */
-export const SYNC_VALID_DAYS = 366;
+/** S1: a sync is enough for 366 days of 24 hours from its signed issue time, and no longer. */
+export const SYNC_VALID_DAYS = SYNC_WINDOW_DAYS;
 
 export interface SyncState {
   synchronized: boolean;
   lastSyncAt: string | null;
-  /** The moment the server stops issuing unless it syncs again (the start of day 367). */
+  /** The moment the server stops issuing unless it syncs again: the certificate's signed `notAfter`. */
   synchronizedUntil: string | null;
-  /** Whole days after today on which the server is still synchronized (0 on the last day). */
+  /** Whole days left before `synchronizedUntil` (0 on the last day). */
   daysRemaining: number;
 }
 
-export function syncState(lastSyncAt: Date | undefined, now: Date): SyncState {
-  if (!lastSyncAt)
-    return { synchronized: false, lastSyncAt: null, synchronizedUntil: null, daysRemaining: 0 };
-  const ageDays = Math.floor((now.getTime() - lastSyncAt.getTime()) / DAY_MS);
-  const synchronized = ageDays <= SYNC_VALID_DAYS;
+/** The sync window as the vendor signed it: from the last sync to its `notAfter`. */
+export interface SyncWindow {
+  lastSyncAt: Date;
+  notAfter: Date;
+}
+
+export function syncState(window: SyncWindow | undefined, now: Date): SyncState {
+  if (!window) return { synchronized: false, lastSyncAt: null, synchronizedUntil: null, daysRemaining: 0 };
+  const left = window.notAfter.getTime() - now.getTime();
+  const synchronized = left > 0;
   return {
     synchronized,
-    lastSyncAt: lastSyncAt.toISOString(),
-    synchronizedUntil: new Date(lastSyncAt.getTime() + (SYNC_VALID_DAYS + 1) * DAY_MS).toISOString(),
-    daysRemaining: synchronized ? SYNC_VALID_DAYS - Math.max(0, ageDays) : 0,
+    lastSyncAt: window.lastSyncAt.toISOString(),
+    synchronizedUntil: window.notAfter.toISOString(),
+    daysRemaining: synchronized ? Math.floor(left / DAY_MS) : 0,
   };
 }

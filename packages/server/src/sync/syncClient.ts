@@ -16,7 +16,8 @@ import type { ClockGuard } from '../clock/guard.ts';
 import type { ServerConfig } from '../config.ts';
 import { distrustRetiredVendorKeys, type TrustedVendorKeys, trustAnnouncedVendorKey } from '../keys.ts';
 import type { ServerStore } from '../store/serverStore.ts';
-import { checkResponse } from './accept.ts';
+import type { VerifyCertificate } from '../store/signedState.ts';
+import { checkResponse, responseCertificate } from './accept.ts';
 import type { SyncTransport } from './transport.ts';
 
 export interface SyncClientDeps {
@@ -25,6 +26,8 @@ export interface SyncClientDeps {
   vendor: TrustedVendorKeys;
   store: ServerStore;
   guard: ClockGuard;
+  /** Checks a certificate against the trusted vendor keys, this id and this server key (signedState.ts). */
+  verifyCertificate: VerifyCertificate;
   /** The usage summary since the last sync (usageReport.ts); sent with each request when given. */
   usage?: (since: Date | undefined, now: Date) => UsageReport;
 }
@@ -63,7 +66,8 @@ export class SyncClient {
       requestId: randomToken(16),
       createdAt: now.toISOString(),
       syncCount: store.syncCount(),
-      allocationVersion: store.currentAllocation()?.allocation.version ?? 0,
+      // Every stored version, verified or not: an edited row shows the vendor what was tried.
+      allocationVersion: store.storedVersion(),
       serverKeys: {
         signing: publicJwkOf(keys.signing.publicKey) as SyncRequest['serverKeys']['signing'],
         encryption: publicJwkOf(keys.encryption.publicKey) as SyncRequest['serverKeys']['encryption'],
@@ -90,7 +94,7 @@ export class SyncClient {
     checkResponse(response, {
       licenseServerId: config.licenseServerId,
       serverKeyId: keys.signing.kid,
-      currentVersion: store.currentAllocation()?.allocation.version ?? 0,
+      currentVersion: store.verifiedVersion(),
       now,
     });
     if (expectedRequestId && response.requestId !== expectedRequestId) {
@@ -99,16 +103,15 @@ export class SyncClient {
         'the answer names another request than the one just sent',
       );
     }
+    const certificate = responseCertificate(response, learnedVendorKey, this.deps.verifyCertificate);
     // The signed issue time also moves the clock's high-water mark (S10), less the tolerance so that
     // a central clock slightly ahead of ours does not look like a rollback.
     const signedTime = new Date(response.issuedAt).getTime() - guard.toleranceMs;
     store.applyAllocation({
-      allocation: response.allocation,
-      serverKeyCertificate: response.serverKeyCertificate,
+      certificate,
       requestId: response.requestId,
       method,
       receivedAt: now,
-      signedAt: new Date(response.issuedAt),
       clockHighWater: new Date(Math.max(signedTime, now.getTime())),
       ...(judgement.ok ? {} : { clockReset: { from: judgement.highWater.getTime() } }),
     });

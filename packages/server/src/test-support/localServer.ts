@@ -10,9 +10,11 @@ import {
   parseVendorPublicKeys,
   publicJwkOf,
   SERVER_KEY_CERTIFICATE_TYPE,
+  SYNC_WINDOW_MS,
   serializeVendorPublicKeys,
   signServerKeyCertificate,
   type VendorPublicKeys,
+  verifyServerKeyCertificate,
 } from '@leasehold/protocol';
 import { initServer } from '../init.ts';
 import { type LocalServer, openLocalServer } from '../localServer.ts';
@@ -41,29 +43,39 @@ export async function syncedLocalServer(licenses: License[]): Promise<{
   });
   const clock = new ManualClock('2027-03-01T09:00:00Z');
   const server = await openLocalServer(join(dir, 'server'), clock);
-  const certificate = await signServerKeyCertificate(
+  const allocation = {
+    licenseServerId: 'LS-AAAA-BBBB-CCCC',
+    version: 1,
+    issuedAt: clock.now().toISOString(),
+    licenses,
+  };
+  const certificate = signServerKeyCertificate(
     {
       type: SERVER_KEY_CERTIFICATE_TYPE,
       licenseServerId: 'LS-AAAA-BBBB-CCCC',
       serverKeyId: server.keys.signing.kid,
       serverSigningKey: publicJwkOf(server.keys.signing.publicKey) as Ed25519PublicJwk,
-      issuedAt: clock.now().toISOString(),
+      issuedAt: allocation.issuedAt,
+      notAfter: new Date(clock.now().getTime() + SYNC_WINDOW_MS).toISOString(),
+      allocation,
     },
     vendorKeys.signing,
   );
   server.store.recordPendingRequest('test-request-0000001', clock.now(), 'online');
   server.store.applyAllocation({
-    allocation: {
-      licenseServerId: 'LS-AAAA-BBBB-CCCC',
-      version: 1,
-      issuedAt: clock.now().toISOString(),
-      licenses,
+    certificate: {
+      ...verifyServerKeyCertificate(
+        certificate,
+        vendorKeys.signing.kid
+          ? new Map([[vendorKeys.signing.kid, vendorKeys.signing.publicKey]])
+          : new Map(),
+        'LOCAL_STATE_INVALID',
+      ),
+      compact: certificate,
     },
-    serverKeyCertificate: certificate,
     requestId: 'test-request-0000001',
     method: 'online',
     receivedAt: clock.now(),
-    signedAt: clock.now(),
     clockHighWater: clock.now(),
   });
   return { server, clock, vendorKeys, vendorPublicKeys: await parseVendorPublicKeys(vendorText) };

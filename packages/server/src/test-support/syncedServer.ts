@@ -6,7 +6,7 @@ import { ClockGuard } from '../clock/guard.ts';
 import { LeaseEngine } from '../leases/engine.ts';
 import { LeaseStore } from '../leases/leaseStore.ts';
 import { openServerDatabase } from '../store/open.ts';
-import { ServerStore } from '../store/serverStore.ts';
+import { certifiedStore } from './certificates.ts';
 
 export function license(overrides: Partial<License> & { components: License['components'] }): License {
   return {
@@ -28,7 +28,7 @@ export function syncedEngine(
 ) {
   const path = options.path ?? join(mkdtempSync(join(tmpdir(), 'leasehold-engine-')), 'server.db');
   const db = openServerDatabase(path);
-  const store = new ServerStore(db);
+  const { store, apply } = certifiedStore(db);
   const clock = new ManualClock('2027-03-01T09:00:00Z');
   const guard = new ClockGuard(clock, store, 900_000);
   let version = store.currentAllocation()?.allocation.version ?? 0;
@@ -42,15 +42,7 @@ export function syncedEngine(
       issuedAt: clock.now().toISOString(),
       licenses: next,
     };
-    store.applyAllocation({
-      allocation,
-      serverKeyCertificate: 'test-certificate',
-      requestId,
-      method: 'online',
-      receivedAt: clock.now(),
-      signedAt: clock.now(),
-      clockHighWater: clock.now(),
-    });
+    apply(allocation, { requestId, method: 'online', receivedAt: clock.now() });
   };
   if (licenses.length > 0 || version === 0) sync(licenses);
   const leaseStore = new LeaseStore(db);
