@@ -13,6 +13,7 @@ import { measureCentral } from './central.ts';
 import { profiling } from './child.ts';
 import { log, MODES, round } from './common.ts';
 import { removeBenchRoot } from './fixtures.ts';
+import { measureLeaseTokens } from './leaseToken.ts';
 import { measureRenew } from './renew.ts';
 import { Results } from './results.ts';
 import { measureSdk } from './sdk.ts';
@@ -61,6 +62,7 @@ async function main(): Promise<number> {
   await step('sync', () => measureSync(mode, results));
   await step('central', () => measureCentral(mode, results));
   await step('sdk', () => measureSdk(mode, results));
+  await step('leaseTokens', () => measureLeaseTokens(mode, results));
   await step('startup', () => measureStartup(mode, results));
 
   removeBenchRoot();

@@ -19,6 +19,7 @@ const HOUR_S = 3600;
 export async function measureSdk(mode: Mode, results: Results): Promise<void> {
   const dir = benchFolder('sdk');
   await createLocalFolder(dir, { licenses: [benchLicense()], leaseSeconds: SHORT_LEASE_SECONDS });
+  const vendorKeysFile = `${dir}-vendor-public-keys.json`;
   const server = await startTarget({ kind: 'local', dataDir: dir }, 'sdk-server');
   let r: SdkAppResult;
   let idle: SdkAppResult;
@@ -28,7 +29,7 @@ export async function measureSdk(mode: Mode, results: Results): Promise<void> {
       resultOf<SdkAppResult>(
         forkBench(
           APP,
-          [JSON.stringify({ url: server.url, seconds: mode.sdkSeconds, hold })],
+          [JSON.stringify({ url: server.url, vendorKeysFile, seconds: mode.sdkSeconds, hold })],
           hold ? 'sdk-app' : 'sdk-idle',
         ),
       );

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * The idle application of the SDK benchmark, run by bench/sdk.ts in its own process: it takes one
  * floating lease through LeaseholdClient.activate, lets the SDK renew it in the background for the
@@ -23,8 +24,9 @@ const cpuMs = () => {
 };
 
 async function main(): Promise<void> {
-  const { url, seconds, hold } = JSON.parse(process.argv[2] ?? '{}') as {
+  const { url, vendorKeysFile, seconds, hold } = JSON.parse(process.argv[2] ?? '{}') as {
     url: string;
+    vendorKeysFile: string;
     seconds: number;
     /** false: the same process, the SDK imported, but no lease (the baseline). */
     hold: boolean;
@@ -33,7 +35,13 @@ async function main(): Promise<void> {
   const alive = setInterval(() => {}, 3_600_000);
   const rssBeforeImport = process.memoryUsage().rss;
   const { LeaseholdClient } = await import('@leasehold/client');
-  const client = new LeaseholdClient({ url, user: 'sdk-user', computer: 'sdk-pc', releaseOnExit: false });
+  const client = new LeaseholdClient({
+    url,
+    vendorPublicKeys: readFileSync(vendorKeysFile, 'utf8'),
+    user: 'sdk-user',
+    computer: 'sdk-pc',
+    releaseOnExit: false,
+  });
   const lease = hold ? await client.activate({ components: ['Render'] }) : undefined;
   let renewals = 0;
   let lost: unknown;

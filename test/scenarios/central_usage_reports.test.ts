@@ -16,6 +16,8 @@ describe('usage reports travel with syncs and the vendor lists them', () => {
       ...args,
       '--url',
       local.info.url,
+      '--vendor-keys',
+      world.vendorKeysFile,
       '--user',
       user,
       '--computer',

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ActiveLease, LeaseholdClient, LeaseholdError, verifyCheckout } from '@leasehold/client';
-import { errorCatalogue } from '@leasehold/protocol';
+import { errorCatalogue, generatePartyKeys, serializeVendorPublicKeys } from '@leasehold/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { applicationFolder } from '../support/application.ts';
 import { DAY_MS, type Daemon, daemon, leasehold } from '../support/leasehold.ts';
@@ -55,8 +55,10 @@ describe('the client SDK takes, renews and releases leases, and checks out for o
   let url: string;
   /** Every lease a test took, so that a failed test cannot leave one renewing into the next. */
   const held: ActiveLease[] = [];
+  /** The vendor public key file the servers were initialized with, as the application ships it. */
+  let vendorPublicKeys: string;
   const client = (user: string) =>
-    new LeaseholdClient({ url, user, computer: `${user}-pc`, releaseOnExit: false });
+    new LeaseholdClient({ url, vendorPublicKeys, user, computer: `${user}-pc`, releaseOnExit: false });
   const activate = async (user: string, components = ['Analysis']) => {
     const lease = await client(user).activate({ components });
     held.push(lease);
@@ -65,6 +67,7 @@ describe('the client SDK takes, renews and releases leases, and checks out for o
 
   beforeAll(async () => {
     world = await World.start();
+    vendorPublicKeys = readFileSync(world.vendorKeysFile, 'utf8');
     const id = await world.createServerId();
     await world.addLicense(id, '--component', 'Analysis=1', '--max-checkout-hours', '24');
     server = await world.localServer(id);
@@ -130,7 +133,17 @@ describe('the client SDK takes, renews and releases leases, and checks out for o
   });
 
   it('lets scripts activate and release by id with `leasehold client`', async () => {
-    const flags = ['--url', url, '--user', 'carol', '--computer', 'carol-pc', '--json'];
+    const flags = [
+      '--url',
+      url,
+      '--vendor-keys',
+      world.vendorKeysFile,
+      '--user',
+      'carol',
+      '--computer',
+      'carol-pc',
+      '--json',
+    ];
     const activated = await leasehold(['client', 'activate', '--component', 'Analysis', ...flags]);
     expect(activated.code, activated.stderr).toBe(0);
     expect(activated.json.lease).toMatchObject({ kind: 'floating', user: 'carol' });
@@ -149,15 +162,25 @@ describe('the client SDK takes, renews and releases leases, and checks out for o
 
   it('releases the leases of an application stopped with SIGTERM, and lets it end by the signal', async () => {
     // A plain Node application that imports the package by its name: no loader, no flags.
-    const folder = applicationFolder(join(world.root, 'application'), {
-      'app.mjs': [
-        "import { LeaseholdClient } from '@leasehold/client';",
-        `const client = new LeaseholdClient({ url: process.argv[2], user: 'dave', computer: 'dave-pc' });`,
-        `const lease = await client.activate({ components: ['Analysis'] });`,
-        'console.log(JSON.stringify(lease.lease));',
-        'setInterval(() => {}, 1_000);',
-      ].join('\n'),
-    });
+    const folder = applicationFolder(
+      join(world.root, 'application'),
+      {
+        'app.mjs': [
+          "import { readFileSync } from 'node:fs';",
+          "import { LeaseholdClient } from '@leasehold/client';",
+          'const client = new LeaseholdClient({',
+          '  url: process.argv[2],',
+          "  vendorPublicKeys: readFileSync('vendor-public-keys.json', 'utf8'),",
+          "  user: 'dave',",
+          "  computer: 'dave-pc',",
+          '});',
+          `const lease = await client.activate({ components: ['Analysis'] });`,
+          'console.log(JSON.stringify(lease.lease));',
+          'setInterval(() => {}, 1_000);',
+        ].join('\n'),
+      },
+      { vendorKeysFile: world.vendorKeysFile },
+    );
     const app = spawn(process.execPath, ['app.mjs', url], { cwd: folder, env: { PATH: process.env.PATH } });
     let output = '';
     app.stderr.on('data', (d) => (output += d));
@@ -183,7 +206,7 @@ describe('the client SDK takes, renews and releases leases, and checks out for o
     const running = await serve(unsynced);
     try {
       const error = await failureOf(
-        new LeaseholdClient({ url: running.info.url, releaseOnExit: false }).activate({
+        new LeaseholdClient({ url: running.info.url, vendorPublicKeys, releaseOnExit: false }).activate({
           components: ['Base'],
         }),
       );
@@ -195,12 +218,35 @@ describe('the client SDK takes, renews and releases leases, and checks out for o
     }
   });
 
+  it("refuses, with LEASE_NOT_TRUSTED, a lease from a server the application's vendor keys do not vouch for", async () => {
+    // Another vendor's key file: the real server's certificate is signed by a key it does not hold.
+    const otherVendor = await serializeVendorPublicKeys(await generatePartyKeys());
+    const stranger = new LeaseholdClient({
+      url,
+      vendorPublicKeys: otherVendor,
+      user: 'erin',
+      computer: 'erin-pc',
+      releaseOnExit: false,
+    });
+    let taken: ActiveLease | undefined;
+    const error = await failureOf(
+      stranger.activate({ components: ['Base'] }).then((lease) => {
+        taken = lease;
+        held.push(lease);
+        return lease;
+      }),
+    );
+    expect(error).toBeInstanceOf(LeaseholdError);
+    expect(error).toMatchObject({ code: 'LEASE_NOT_TRUSTED' });
+    expect(taken).toBeUndefined();
+    // The server granted a Base seat (it runs out with the lease); the SDK holds nothing of it.
+  });
+
   describe('with the server gone', () => {
     let lease: ActiveLease;
     const lost: LeaseholdError[] = [];
     let token: string;
     let checkoutExpiresAt: string;
-    let vendorKeys: string;
 
     it('verifies a checkout offline; a changed token or a later time fails', async () => {
       // Not in `held`: the lease lives on into the next test.
@@ -209,25 +255,24 @@ describe('the client SDK takes, renews and releases leases, and checks out for o
       lease.on('lost', (error) => lost.push(error as LeaseholdError));
       const checkout = await ann.checkout({ components: ['Base'], hours: 2 });
       ({ token, expiresAt: checkoutExpiresAt } = checkout);
-      vendorKeys = readFileSync(world.vendorKeysFile, 'utf8');
       // Right after a renewal, so the whole lease is left for the server to come back.
       await once(lease, 'renewed', { signal: AbortSignal.timeout(8_000) });
       await local.stop();
 
-      const verified = await verifyCheckout(token, vendorKeys, { user: 'ann', computer: 'ann-pc' });
+      const verified = await verifyCheckout(token, vendorPublicKeys, { user: 'ann', computer: 'ann-pc' });
       expect(verified).toMatchObject({ checkoutId: checkout.id, components: ['Base'], user: 'ann' });
-      expect(await LeaseholdClient.verifyCheckout(token, vendorKeys)).toEqual(verified);
+      expect(await LeaseholdClient.verifyCheckout(token, vendorPublicKeys)).toEqual(verified);
 
       const at = token.length - 10;
       const changed = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
-      expect(await failureOf(verifyCheckout(changed, vendorKeys))).toMatchObject({
+      expect(await failureOf(verifyCheckout(changed, vendorPublicKeys))).toMatchObject({
         code: 'CHECKOUT_TOKEN_INVALID',
       });
-      expect(await failureOf(verifyCheckout(token, vendorKeys, { user: 'mallory' }))).toMatchObject({
+      expect(await failureOf(verifyCheckout(token, vendorPublicKeys, { user: 'mallory' }))).toMatchObject({
         code: 'CHECKOUT_TOKEN_INVALID',
       });
       const later = new Date(Date.parse(checkoutExpiresAt) + 1_000);
-      expect(await failureOf(verifyCheckout(token, vendorKeys, { now: later }))).toMatchObject({
+      expect(await failureOf(verifyCheckout(token, vendorPublicKeys, { now: later }))).toMatchObject({
         code: 'CHECKOUT_EXPIRED',
       });
     });

@@ -39,8 +39,13 @@ describe('the SDK in a plain TypeScript project (the package as published, no so
   it('type-checks an application that imports @leasehold/client', () => {
     const result = typeCheck(
       [
+        "import { readFileSync } from 'node:fs';",
         "import { type ActiveLease, LeaseholdClient, LeaseholdError } from '@leasehold/client';",
-        "const client = new LeaseholdClient({ url: 'https://licenses.example:443', user: 'ann' });",
+        'const client = new LeaseholdClient({',
+        "  url: 'https://licenses.example:443',",
+        "  vendorPublicKeys: readFileSync('vendor-public-keys.json', 'utf8'),",
+        "  user: 'ann',",
+        '});',
         "const held: Promise<ActiveLease> = client.activate({ components: ['Base'] });",
         'held.catch((error: unknown) => (error instanceof LeaseholdError ? error.code : undefined));',
       ].join('\n'),
@@ -57,5 +62,16 @@ describe('the SDK in a plain TypeScript project (the package as published, no so
     );
     expect(result.code).not.toBe(0);
     expect(result.output).toContain("'adress' does not exist");
+  });
+
+  it('requires the vendor public keys: a client without them does not type-check', () => {
+    const result = typeCheck(
+      [
+        "import { LeaseholdClient } from '@leasehold/client';",
+        "new LeaseholdClient({ url: 'https://licenses.example:443', user: 'ann' });",
+      ].join('\n'),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain("Property 'vendorPublicKeys' is missing");
   });
 });

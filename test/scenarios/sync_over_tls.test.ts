@@ -140,7 +140,17 @@ describe('sync and the client port over HTTPS (S5, S9, L0)', () => {
       '127.0.0.1',
     ]);
     try {
-      const flags = ['--url', serve.info.url, '--user', 'ann', '--computer', 'ws1', '--json'];
+      const flags = [
+        '--url',
+        serve.info.url,
+        '--vendor-keys',
+        world.vendorKeysFile,
+        '--user',
+        'ann',
+        '--computer',
+        'ws1',
+        '--json',
+      ];
       const untrusted = await leasehold(['client', 'activate', '--component', 'Base', ...flags]);
       expect(untrusted.json.error.code).toBe('SERVER_UNREACHABLE');
       // Node reads NODE_EXTRA_CA_CERTS once, at its start: this one runs as its own process.

@@ -116,6 +116,9 @@ describe('vendor key rotation: announce, learn, retire (S8)', () => {
       'checkout',
       '--url',
       local.info.url,
+      // The application as shipped before the rotation: only the first key.
+      '--vendor-keys',
+      firstKeyFile,
       '--user',
       'ann',
       '--computer',
@@ -140,6 +143,22 @@ describe('vendor key rotation: announce, learn, retire (S8)', () => {
       expect(shown.code, `${keys}: ${shown.stderr}`).toBe(0);
       expect(shown.json.checkout).toMatchObject({ user: 'ann', computer: 'ann-pc' });
     }
+    // A floating lease's token, too, verifies with only the first key, through the announcement.
+    const flags = [
+      '--url',
+      local.info.url,
+      '--vendor-keys',
+      firstKeyFile,
+      '--user',
+      'bob',
+      '--computer',
+      'bob-pc',
+      '--json',
+    ];
+    const activated = await leasehold(['client', 'activate', ...flags]);
+    expect(activated.code, activated.stderr).toBe(0);
+    const released = await leasehold(['client', 'release', activated.json.lease.id, ...flags]);
+    expect(released.code, released.stderr).toBe(0);
   });
 
   it('retires the first key; the server that learned the new one keeps syncing', async () => {

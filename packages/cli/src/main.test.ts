@@ -76,6 +76,17 @@ describe('main(argv, io) in-process', () => {
     });
   });
 
+  it('requires the vendor public key file for every client command that talks to a server', async () => {
+    for (const command of ['activate', 'renew', 'release', 'checkout', 'return']) {
+      const help = await run(['client', command, '--help']);
+      expect(help.code, command).toBe(0);
+      expect(help.stdout, command).toContain('--vendor-keys <file>');
+    }
+    const missing = await run(['client', 'activate', '--url', 'http://127.0.0.1:1', '--json']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '--vendor-keys <file>' not specified");
+  });
+
   it('reads a password from the given stdin', async () => {
     const args = ['server', 'proxy', 'set', 'http://proxy.example:3128', '--user', 'u', '--password-stdin'];
     const dataDir = join(scratch, 'proxy');

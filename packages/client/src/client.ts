@@ -11,6 +11,7 @@ import {
   LeaseholdError,
   leaseSchema,
   parseVendorPublicKeys,
+  randomToken,
   systemClock,
   trustWithAnnouncements,
   verifyCheckoutToken,
@@ -18,10 +19,16 @@ import {
 import { forgetOnExit, releaseOnExit } from './exit.ts';
 import { callServer, expectAnswer, type HttpOptions, normalizeServerUrl } from './http.ts';
 import { ActiveLease } from './lease.ts';
+import { LeaseTrust } from './leaseTrust.ts';
 
 export interface LeaseholdClientOptions {
   /** The local license server's URL, as the administrator gives it (L0). */
   url: string;
+  /**
+   * The vendor's `vendor-public-keys.json`, as text, shipped with the application: every lease the
+   * server grants must carry a token these keys vouch for (docs/leases.md, Lease tokens).
+   */
+  vendorPublicKeys: string;
   /** Defaults to the operating system's user name. */
   user?: string;
   /** Defaults to the host name. */
@@ -89,8 +96,15 @@ export class LeaseholdClient {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #releaseOnExit: boolean;
+  readonly #trust: LeaseTrust;
 
   constructor(options: LeaseholdClientOptions) {
+    if (typeof options.vendorPublicKeys !== 'string' || options.vendorPublicKeys.trim() === '')
+      throw new LeaseholdError(
+        'INVALID_INPUT',
+        "pass the vendor's vendor-public-keys.json, as text, as `vendorPublicKeys`: leases are checked against it",
+      );
+    this.#trust = new LeaseTrust(options.vendorPublicKeys);
     this.url = normalizeServerUrl(options.url);
     this.user = options.user ?? defaultUser();
     this.computer = options.computer ?? hostname();
@@ -125,13 +139,17 @@ export class LeaseholdClient {
 
   /** One activation with no background renewal: for scripts and applications that renew themselves. */
   async requestLease(options: ActivateOptions): Promise<Lease> {
-    const answer = await callServer(this.#http, 'POST', '/v1/leases', this.#request(options));
-    return expectAnswer(leaseSchema, (answer as { lease?: unknown })?.lease, 'lease');
+    const nonce = randomToken(16);
+    const answer = await callServer(this.#http, 'POST', '/v1/leases', { ...this.#request(options), nonce });
+    return this.#trust.check(answer, nonce);
   }
 
   async renewLease(leaseId: string): Promise<Lease> {
-    const answer = await callServer(this.#http, 'POST', `/v1/leases/${encodeURIComponent(leaseId)}/renew`);
-    return expectAnswer(leaseSchema, (answer as { lease?: unknown })?.lease, 'lease');
+    const nonce = randomToken(16);
+    const answer = await callServer(this.#http, 'POST', `/v1/leases/${encodeURIComponent(leaseId)}/renew`, {
+      nonce,
+    });
+    return this.#trust.check(answer, nonce, leaseId);
   }
 
   async releaseLease(leaseId: string): Promise<{ released: string }> {

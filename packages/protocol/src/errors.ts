@@ -347,6 +347,11 @@ export const errorCatalogue = {
     message:
       'Every seat of the requested components is in use; try again when a user releases one, or ask for more seats.',
   },
+  LEASE_NOT_TRUSTED: {
+    status: 502,
+    message:
+      "The license server's answer carries no lease token the vendor's keys vouch for (not a Leasehold server the vendor certified, an answer to another request, or outside what the vendor allocated); no lease was taken. Check the server URL the application uses.",
+  },
   LEASE_NOT_FOUND: {
     status: 404,
     message:

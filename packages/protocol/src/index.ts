@@ -10,6 +10,7 @@ export * from './keyAnnouncement.ts';
 export * from './keyHygiene.ts';
 export * from './keys.ts';
 export * from './leases.ts';
+export * from './leaseToken.ts';
 export * from './probe.ts';
 export * from './schemas.ts';
 export * from './sync.ts';

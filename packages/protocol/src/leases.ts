@@ -9,6 +9,11 @@ export const clientDomainSchema = z
 
 const clientName = z.string().trim().min(1).max(200);
 
+/** A fresh random value per request that the answer's lease token must name (docs/leases.md, Lease tokens). */
+export const nonceSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{16,64}$/, 'a nonce is 16 to 64 base64url characters');
+
 export const activationRequestSchema = z.strictObject({
   components: z.array(componentNameSchema).min(1).max(100),
   licenseNumber: licenseNumberSchema.optional(),
@@ -17,8 +22,16 @@ export const activationRequestSchema = z.strictObject({
   domain: clientDomainSchema.optional(),
   /** Tells instances on one computer apart (L5); free text from the application. */
   instance: z.string().max(200).optional(),
+  nonce: nonceSchema.optional(),
 });
 export type ActivationRequest = z.infer<typeof activationRequestSchema>;
+
+/** The body of a renewal: only the nonce, and a client that sends none sends no body. */
+export const renewalRequestSchema = z
+  .strictObject({
+    nonce: nonceSchema.optional(),
+  })
+  .optional();
 
 export const checkoutRequestSchema = activationRequestSchema.extend({
   hours: z.int().min(1).max(8784),
@@ -33,6 +46,8 @@ export const leaseSchema = z.object({
   user: z.string(),
   computer: z.string(),
   grantedAt: z.iso.datetime(),
+  /** When the lease was last granted or renewed; older servers do not send it. */
+  renewedAt: z.iso.datetime().optional(),
   expiresAt: z.iso.datetime(),
   /** Floating leases: the lease length, and when the client should renew. */
   leaseSeconds: z.number(),

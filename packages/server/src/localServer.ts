@@ -4,6 +4,7 @@ import { ClockGuard } from './clock/guard.ts';
 import { loadServerConfig, type ServerConfig, serverPaths } from './config.ts';
 import { loadServerKeys, loadVendorPublicKeys } from './keys.ts';
 import { LeaseEngine } from './leases/engine.ts';
+import { LeaseSigner } from './leases/leaseSigner.ts';
 import { LeaseStore } from './leases/leaseStore.ts';
 import { UsageHistory } from './leases/usageHistory.ts';
 import { enableGroupCommit, type Flush, type GroupCommit, walFlush } from './store/groupCommit.ts';
@@ -26,6 +27,8 @@ export interface LocalServer {
   guard: ClockGuard;
   syncClient: SyncClient;
   leases: LeaseEngine;
+  /** Signs the lease token of each grant and renewal (L2). */
+  leaseSigner: LeaseSigner;
   /** Connections to the central server (trust, timeouts; proxy when configured). */
   centralDispatcher(): Dispatcher;
   /** The proxy online sync uses: proxy.json, else the environment's. Holds the password: never print it. */
@@ -87,6 +90,7 @@ export async function openLocalServer(
     guard,
     syncClient,
     leases,
+    leaseSigner: new LeaseSigner(config.licenseServerId, keys, store),
     centralDispatcher,
     centralProxy,
     onlineTransport: () =>

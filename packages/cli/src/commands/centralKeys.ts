@@ -56,6 +56,8 @@ export function keysCommand(kit: VendorCommandKit): Command {
     .command('retire')
     .description('stop announcing and using a previous signing key (its private key is deleted)')
     .argument('<kid>', 'the key id, from `central keys list`')
+    // Ids are base64url and one in 64 starts with '-': it must not be taken for an option.
+    .allowUnknownOption()
     .addOption(kit.dataDir())
     .addOption(kit.json())
     .action(

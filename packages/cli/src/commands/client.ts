@@ -13,6 +13,7 @@ import { action, integer, readTextFile } from './shared.ts';
 type Flags = {
   json?: boolean;
   url: string;
+  vendorKeys: string;
   user?: string;
   computer?: string;
   domain?: string;
@@ -32,6 +33,10 @@ export function clientCommand(env: Environment): Command {
   const withUrl = (cmd: Command) =>
     cmd
       .requiredOption('--url <url>', 'the local license server URL, as the administrator gives it')
+      .requiredOption(
+        '--vendor-keys <file>',
+        "the vendor's vendor-public-keys.json, shipped with the application: every lease is checked against it",
+      )
       .option('--user <name>', 'user name (default: the operating system user)')
       .option('--computer <name>', 'computer name (default: the host name)')
       .option('--domain <domain>', 'the domain sent with the request')
@@ -47,6 +52,7 @@ export function clientCommand(env: Environment): Command {
   const connect = (o: Flags) =>
     new LeaseholdClient({
       url: o.url,
+      vendorPublicKeys: readTextFile(o.vendorKeys),
       clock: env.clock,
       releaseOnExit: false,
       ...(o.user ? { user: o.user } : {}),
@@ -74,6 +80,8 @@ export function clientCommand(env: Environment): Command {
   withUrl(client.command('renew'))
     .description('renew a floating lease once')
     .argument('<leaseId>', 'the lease id `activate` printed')
+    // Ids are base64url and one in 64 starts with '-': it must not be taken for an option.
+    .allowUnknownOption()
     .action(
       action(async (leaseId: string, o: Flags) => {
         const lease = await connect(o).renewLease(leaseId);
@@ -84,6 +92,8 @@ export function clientCommand(env: Environment): Command {
   withUrl(client.command('release'))
     .description('release a floating lease: its seats go back at once')
     .argument('<leaseId>', 'the lease id `activate` printed')
+    // Ids are base64url and one in 64 starts with '-': it must not be taken for an option.
+    .allowUnknownOption()
     .action(
       action(async (leaseId: string, o: Flags) => {
         const released = await connect(o).releaseLease(leaseId);
@@ -104,6 +114,8 @@ export function clientCommand(env: Environment): Command {
   withUrl(client.command('return'))
     .description('return a checkout early (needs the server that issued it)')
     .argument('<idOrToken>', 'the checkout id, the token, or @FILE holding the token')
+    // Ids are base64url and one in 64 starts with '-': it must not be taken for an option.
+    .allowUnknownOption()
     .action(
       action(async (idOrToken: string, o: Flags) => {
         const returned = await connect(o).returnCheckout(readValue(idOrToken));

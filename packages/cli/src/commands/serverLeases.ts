@@ -101,6 +101,8 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
     .command('release')
     .description('force-release a floating lease (a checkout cannot be: it lives on a disconnected computer)')
     .argument('<leaseId>', 'the lease id, from `leasehold server leases`')
+    // Ids are base64url and one in 64 starts with '-': it must not be taken for an option.
+    .allowUnknownOption()
     .addOption(dataDir())
     .addOption(json())
     .action(

@@ -1,4 +1,4 @@
-import { HOUR_MS, verifyCheckoutToken } from '@leasehold/protocol';
+import { HOUR_MS, verifyCheckoutToken, verifyLeaseToken } from '@leasehold/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../localServer.ts';
 import { syncedLocalServer } from '../test-support/localServer.ts';
@@ -90,6 +90,43 @@ describe('client API of the local server', () => {
       released: lease.id,
     });
     expect((await post('/v1/leases', { ...body, user: 'bob' })).statusCode).toBe(201);
+  });
+
+  it('answers each grant and renewal with a lease token for the nonce it was sent, inside the certificate (L2)', async () => {
+    const trusted = { vendorSigningKeys: setup.vendorPublicKeys.signing };
+    const granted = await post('/v1/leases', {
+      ...body,
+      components: ['Base'],
+      user: 'dee',
+      nonce: 'grant-nonce-0000000001',
+    });
+    expect(granted.statusCode).toBe(201);
+    const { lease, leaseToken } = granted.json();
+    const claims = verifyLeaseToken(leaseToken, { ...trusted, nonce: 'grant-nonce-0000000001' });
+    expect(claims).toMatchObject({
+      leaseId: lease.id,
+      licenseNumber: CAD.number,
+      components: ['Base'],
+      user: 'dee',
+      issuedAt: lease.grantedAt,
+      expiresAt: lease.expiresAt,
+    });
+    expect(() => verifyLeaseToken(leaseToken, { ...trusted, nonce: 'another-nonce-000000001' })).toThrowError(
+      expect.objectContaining({ code: 'LEASE_NOT_TRUSTED' }) as Error,
+    );
+    setup.clock.advance(60_000);
+    const renewed = await post(`/v1/leases/${lease.id}/renew`, { nonce: 'renew-nonce-0000000001' });
+    const again = verifyLeaseToken(renewed.json().leaseToken, {
+      ...trusted,
+      nonce: 'renew-nonce-0000000001',
+      leaseId: lease.id,
+    });
+    expect(again.issuedAt).toBe(renewed.json().lease.renewedAt);
+    expect(Date.parse(again.issuedAt) - Date.parse(claims.issuedAt)).toBe(60_000);
+    expect((await post(`/v1/leases/${lease.id}/renew`, { nonce: 'short' })).json().error.code).toBe(
+      'INVALID_INPUT',
+    );
+    await app.inject({ method: 'DELETE', url: `/v1/leases/${lease.id}` });
   });
 
   it('issues a checkout whose token verifies offline along vendor key, server key, token (L3)', async () => {

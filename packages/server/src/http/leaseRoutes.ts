@@ -2,7 +2,9 @@ import {
   activationRequestSchema,
   checkoutRequestSchema,
   describeIssues,
+  type Lease,
   LeaseholdError,
+  renewalRequestSchema,
 } from '@leasehold/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
@@ -23,13 +25,22 @@ const leaseId = (value: string) => {
 /** The client API (L2, L3): thin adapters over the lease engine's batched decisions. */
 export function registerLeaseRoutes(app: FastifyInstance, server: LocalServer): void {
   type Id = { Params: { id: string } };
+  // Each answer carries a lease token for the client's nonce (docs/leases.md, Lease tokens).
+  const answer = (lease: Lease, at: Date, nonce: string | undefined) => {
+    const leaseToken = server.leaseSigner.sign(lease, at, nonce);
+    return leaseToken === undefined ? { lease } : { lease, leaseToken };
+  };
   app.post('/v1/leases', async (request, reply) => {
-    const lease = await server.leases.queued.activate(parse(activationRequestSchema, request.body));
-    return reply.status(201).send({ lease });
+    const asked = parse(activationRequestSchema, request.body);
+    const lease = await server.leases.queued.activate(asked);
+    return reply.status(201).send(answer(lease, new Date(lease.grantedAt), asked.nonce));
   });
-  app.post<Id>('/v1/leases/:id/renew', async (request) => ({
-    lease: await server.leases.queued.renew(leaseId(request.params.id)),
-  }));
+  app.post<Id>('/v1/leases/:id/renew', async (request) => {
+    const id = leaseId(request.params.id);
+    const asked = parse(renewalRequestSchema, request.body ?? undefined);
+    const lease = await server.leases.queued.renew(id);
+    return answer(lease, new Date(lease.renewedAt ?? lease.grantedAt), asked?.nonce);
+  });
   app.delete<Id>('/v1/leases/:id', async (request) =>
     server.leases.queued.release(leaseId(request.params.id), { kind: 'floating', by: 'client' }),
   );

@@ -278,21 +278,36 @@ describe('LeaseEngine.queued (the HTTP routes: one transaction per event-loop tu
     expect(engine.list()).toEqual([]);
   });
 
-  it('refuses on an unsynchronized server, recording the denial, and still releases', async () => {
-    // A lease long enough to outlive the sync's 366 days, so that it is still held to be released.
-    const { engine, clock, leaseStore } = syncedEngine([CAD], { leaseSeconds: (400 * DAY_MS) / 1000 });
+  it('refuses on a server that may not issue, recording the denial, and still releases', async () => {
+    // No lease outlives the sync window, so the refusal here is a stored allocation that stopped
+    // verifying (an edited server.db): the held lease is still released.
+    const { engine, store, leaseStore } = syncedEngine([CAD]);
     const lease = engine.activate({ components: ['Base'], ...ann });
-    clock.advance(367 * DAY_MS);
+    store.db
+      .prepare(
+        "insert into allocations (version, issued_at, received_at, method, document) values (99, '2099-01-01', '2099-01-01', 'online', '{}')",
+      )
+      .run();
     const results = await outcomes([
       engine.queued.activate({ components: ['Base'], ...bob }),
       engine.queued.renew(lease.id),
       engine.queued.release(lease.id, { kind: 'floating', by: 'client' }).then(() => ({ id: lease.id })),
     ]);
-    expect(results).toEqual(['NOT_SYNCHRONIZED', 'NOT_SYNCHRONIZED', 'GRANTED']);
+    expect(results).toEqual(['LOCAL_STATE_INVALID', 'LOCAL_STATE_INVALID', 'GRANTED']);
     expect(leaseStore.usage(CAD.number, 'Base')).toBe(0);
     expect(leaseStore.auditEntries({ action: 'lease.denied' }).at(-1)).toMatchObject({
       user_name: 'bob',
-      code: 'NOT_SYNCHRONIZED',
+      code: 'LOCAL_STATE_INVALID',
     });
+  });
+
+  it('ends a floating lease no later than the sync window, and a renewal too', () => {
+    const { engine, clock, store } = syncedEngine([CAD], { leaseSeconds: 3600 });
+    const windowEnd = store.syncWindow()?.notAfter.getTime() ?? 0;
+    clock.set(windowEnd - 600_000);
+    const lease = engine.activate({ components: ['Base'], ...ann });
+    expect(Date.parse(lease.expiresAt)).toBe(windowEnd);
+    clock.advance(60_000);
+    expect(Date.parse(engine.renew(lease.id).expiresAt)).toBe(windowEnd);
   });
 });

@@ -5,6 +5,7 @@ import {
   type Lease,
   LeaseholdError,
   type License,
+  licenseEndMs,
   randomToken,
 } from '@leasehold/protocol';
 import { type ClockGuard, rollbackError } from '../clock/guard.ts';
@@ -155,7 +156,12 @@ export class LeaseEngine {
         });
         return this.#fail(new LeaseholdError('LEASE_SEATS_WITHDRAWN', withdrawn));
       }
-      const expiresAt = now + this.o.leaseSeconds * 1000;
+      const license = context.licenses().find((l) => l.number === lease.license_number);
+      const expiresAt = Math.min(
+        now + this.o.leaseSeconds * 1000,
+        license ? licenseEndMs(license) : now,
+        context.syncWindowEndMs(),
+      );
       this.o.leases.renew(lease.id, now, expiresAt);
       this.o.leases.audit({ at: now, action: 'lease.renewed', ...leaseFacts(lease) });
       return { ok: true, value: this.#present({ ...lease, renewed_at: now, expires_at: expiresAt }) };
@@ -270,9 +276,9 @@ export class LeaseEngine {
       });
       this.o.history?.notePeaks(now.getTime(), license.number, components);
     }
-    // A checkout never outlives its license, nor the sync window: a server that must sync by then
-    // cannot promise a seat past it.
-    const licenseEnd = Date.parse(`${license.expiryDate}T23:59:59.999Z`);
+    // No lease outlives its license, nor the sync window: a server that must sync by then cannot
+    // promise a seat past it, and the SDK takes no token that runs past its certificate.
+    const licenseEnd = licenseEndMs(license);
     const row: LeaseRow = {
       id: randomToken(16),
       seat_id: seatId,
@@ -285,8 +291,7 @@ export class LeaseEngine {
       instance: request.instance ?? null,
       granted_at: now.getTime(),
       renewed_at: now.getTime(),
-      expires_at:
-        kind === 'checkout' ? Math.min(expiresAtMs, licenseEnd, context.syncWindowEndMs()) : expiresAtMs,
+      expires_at: Math.min(expiresAtMs, licenseEnd, context.syncWindowEndMs()),
     };
     this.o.leases.insertLease(row);
     this.o.leases.audit({
@@ -397,6 +402,7 @@ export class LeaseEngine {
       user: row.user_name,
       computer: row.computer,
       grantedAt: iso(row.granted_at),
+      renewedAt: iso(row.renewed_at),
       expiresAt: iso(row.expires_at),
       leaseSeconds:
         row.kind === 'floating' ? this.o.leaseSeconds : Math.round((row.expires_at - row.granted_at) / 1000),
