@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import {
   CompactEncrypt,
@@ -18,6 +18,7 @@ import {
   decryptCompactEcdhEsA256Gcm,
   encryptCompactEcdhEsA256Gcm,
   keyIdOfKeyObject,
+  newPrivateKey,
   okpThumbprint,
   publicKeyWithId,
   signCompactEd25519,
@@ -27,10 +28,15 @@ import { open, seal } from './envelope.ts';
 import { generatePartyKeys, keyIdOf, publicJwkOf } from './keys.ts';
 import { syncResponseSchema } from './schemas.ts';
 
-const signer = generateKeyPairSync('ed25519');
-const otherSigner = generateKeyPairSync('ed25519');
-const recipient = generateKeyPairSync('x25519');
-const otherRecipient = generateKeyPairSync('x25519');
+// Keys from newPrivateKey: exporting a key straight from generateKeyPairSync can deadlock Node 20.
+const keyPair = (type: 'ed25519' | 'x25519') => {
+  const privateKey = newPrivateKey(type);
+  return { privateKey, publicKey: createPublicKey(privateKey) };
+};
+const signer = keyPair('ed25519');
+const otherSigner = keyPair('ed25519');
+const recipient = keyPair('x25519');
+const otherRecipient = keyPair('x25519');
 
 const jwsHeader = { alg: 'EdDSA', kid: 'signer-kid', typ: 'leasehold.sync-request', lhv: 1 };
 const jweHeader = {
@@ -392,7 +398,9 @@ describe('JWE refusals', () => {
 
   it('refuses an ephemeral key that is missing, private, on another curve or of low order', () => {
     const epk = header.epk as Record<string, string>;
-    const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+    const p256 = createPublicKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey).export({
+      format: 'jwk',
+    });
     const cases: Array<[unknown, CompactRefusal]> = [
       [undefined, 'malformed'],
       ['key', 'malformed'],
@@ -437,10 +445,7 @@ describe('JWE refusals', () => {
 describe('key ids', () => {
   it('are the RFC 7638 thumbprints jose and keys.ts compute', async () => {
     for (let i = 0; i < 20; i++) {
-      for (const key of [
-        generateKeyPairSync('ed25519').privateKey,
-        generateKeyPairSync('x25519').privateKey,
-      ]) {
+      for (const key of [keyPair('ed25519').privateKey, keyPair('x25519').privateKey]) {
         const jwk = publicJwkOf(key);
         const expected = await calculateJwkThumbprint(jwk, 'sha256');
         expect(await keyIdOf(key)).toBe(expected);
@@ -452,7 +457,7 @@ describe('key ids', () => {
   });
 
   it('makes the KeyObject of a JWK from the wire once', () => {
-    const jwk = publicJwkOf(generateKeyPairSync('ed25519').publicKey);
+    const jwk = publicJwkOf(keyPair('ed25519').publicKey);
     const first = publicKeyWithId(jwk);
     expect(publicKeyWithId({ ...jwk })).toBe(first);
     expect(first.publicKey.asymmetricKeyType).toBe('ed25519');
@@ -467,7 +472,7 @@ describe('key ids', () => {
   });
 
   it('refuses a non-canonical spelling of a key, which would give it a second key id', () => {
-    const jwk = publicJwkOf(generateKeyPairSync('x25519').publicKey);
+    const jwk = publicJwkOf(keyPair('x25519').publicKey);
     const last = ALPHABET.indexOf(jwk.x.at(-1) as string);
     const sibling = { ...jwk, x: jwk.x.slice(0, -1) + ALPHABET[last ^ 1] };
     expect(refusal(() => publicKeyWithId(sibling))).toBe('malformed');
@@ -534,5 +539,17 @@ describe('the envelope, as envelope.ts seals and opens it with jose today', () =
       schema: syncResponseSchema,
     });
     expect(opened).toEqual({ payload: response, signerKid: sender.signing.kid });
+  });
+});
+
+describe('newPrivateKey', () => {
+  it('makes working, distinct Ed25519 and X25519 keys without a key generation job', () => {
+    const [a, b] = [keyPair('ed25519'), keyPair('ed25519')];
+    expect(keyIdOfKeyObject(a.publicKey)).not.toBe(keyIdOfKeyObject(b.publicKey));
+    expect(verifyMine(signCompactEd25519(payload, jwsHeader, a.privateKey), a.publicKey).payload).toEqual(payload);
+    const [x, y] = [keyPair('x25519'), keyPair('x25519')];
+    const sealed = encryptCompactEcdhEsA256Gcm(payload, jweHeader, x.publicKey);
+    expect(decryptMine(sealed, x.privateKey).plaintext).toEqual(payload);
+    expect(refusal(() => decryptMine(sealed, y.privateKey))).not.toBe('accepted');
   });
 });

@@ -2,9 +2,9 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
+  createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   type KeyObject,
   randomBytes,
   sign,
@@ -196,6 +196,26 @@ function contentKey(privateKey: KeyObject, publicKey: KeyObject, header: Protect
   return concatKdf(sharedSecret, 'A256GCM', 256, apu, apv);
 }
 
+// PKCS #8 headers of an Ed25519 / X25519 private key (RFC 8410), before its 32 bytes.
+const PKCS8_PREFIX = {
+  ed25519: Buffer.from('302e020100300506032b657004220420', 'hex'),
+  x25519: Buffer.from('302e020100300506032b656e04220420', 'hex'),
+} as const;
+
+/**
+ * A new Ed25519 or X25519 private key: 32 random bytes (RFC 8032 §5.1.5, RFC 7748 §6.1), imported.
+ * Not generateKeyPairSync: on Node 20, exporting a key whose generation job the garbage collector
+ * finalizes at that moment deadlocks the process (the job's destructor takes the key's lock that
+ * the export holds); it hung a test worker in CI, and encryption exports a fresh key on every seal.
+ */
+export function newPrivateKey(type: 'ed25519' | 'x25519'): KeyObject {
+  return createPrivateKey({
+    key: Buffer.concat([PKCS8_PREFIX[type], randomBytes(32)]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+}
+
 export function encryptCompactEcdhEsA256Gcm(
   plaintext: Uint8Array,
   protectedHeader: object,
@@ -207,10 +227,10 @@ export function encryptCompactEcdhEsA256Gcm(
     throw new TypeError('the header must say alg ECDH-ES and enc A256GCM');
   if ('epk' in given) throw new TypeError('the ephemeral key is made here');
   refuseExtensions(given);
-  const ephemeral = generateKeyPairSync('x25519');
-  const epk = { crv: 'X25519', kty: 'OKP', x: ephemeral.publicKey.export({ format: 'jwk' }).x };
+  const ephemeral = newPrivateKey('x25519');
+  const epk = { crv: 'X25519', kty: 'OKP', x: createPublicKey(ephemeral).export({ format: 'jwk' }).x };
   const header = { ...given, epk };
-  const key = contentKey(ephemeral.privateKey, recipient, header);
+  const key = contentKey(ephemeral, recipient, header);
   const encodedHeader = encodeJson(header);
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });

@@ -1,7 +1,7 @@
 export * from './armor.ts';
 export * from './checkout.ts';
 export * from './clock.ts';
-export { type PublicKeyWithId, publicKeyWithId } from './compactJose.ts';
+export { newPrivateKey, type PublicKeyWithId, publicKeyWithId } from './compactJose.ts';
 export * from './envelope.ts';
 export * from './errors.ts';
 export * from './files.ts';

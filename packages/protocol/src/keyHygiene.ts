@@ -1,4 +1,5 @@
-import { createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, diffieHellman } from 'node:crypto';
+import { newPrivateKey } from './compactJose.ts';
 
 // 2^255 - 19, the field both curves are defined over.
 const P = 2n ** 255n - 19n;
@@ -18,7 +19,8 @@ export const ED25519_SMALL_ORDER_Y = [
 
 // A throwaway X25519 private key for the order check: its scalar is a multiple of 8 (clamped), so
 // its product with a point of order 1, 2, 4 or 8 is the neutral element.
-const PROBE = generateKeyPairSync('x25519').privateKey;
+// Made on first use: compactJose (which makes it) imports this module.
+let probe: ReturnType<typeof newPrivateKey> | undefined;
 
 function littleEndian(bytes: Uint8Array): bigint {
   let n = 0n;
@@ -33,7 +35,9 @@ function smallOrderX25519(raw: Uint8Array): boolean {
     format: 'jwk',
   });
   try {
-    return diffieHellman({ privateKey: PROBE, publicKey }).every((byte) => byte === 0);
+    return diffieHellman({ privateKey: (probe ??= newPrivateKey('x25519')), publicKey }).every(
+      (byte) => byte === 0,
+    );
   } catch {
     return true;
   }

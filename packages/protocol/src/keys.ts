@@ -1,6 +1,7 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { z } from 'zod';
+import { newPrivateKey } from './compactJose.ts';
 import { LeaseholdError } from './errors.ts';
 import {
   describeIssues,
@@ -38,8 +39,8 @@ async function withId(privateKey: KeyObject): Promise<KeyWithId> {
 }
 
 export async function generatePartyKeys(): Promise<PartyKeys> {
-  const signing = generateKeyPairSync('ed25519').privateKey;
-  const encryption = generateKeyPairSync('x25519').privateKey;
+  const signing = newPrivateKey('ed25519');
+  const encryption = newPrivateKey('x25519');
   return { signing: await withId(signing), encryption: await withId(encryption) };
 }
 

@@ -1,10 +1,11 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import {
   describeIssues,
   ed25519PublicJwkSchema,
   type KeyWithId,
   keyIdOf,
   LeaseholdError,
+  newPrivateKey,
   type PartyKeys,
   publicJwkOf,
   signVendorKeyAnnouncement,
@@ -144,7 +145,7 @@ export async function rotateKeyring(ring: VendorKeyring, now: Date): Promise<Ven
       `${ring.previous.length} previous keys are still announcing`,
     );
   }
-  const privateKey = generateKeyPairSync('ed25519').privateKey;
+  const privateKey = newPrivateKey('ed25519');
   const publicKey = createPublicKey(privateKey);
   const active: ActiveKey = {
     kid: await keyIdOf(publicKey),

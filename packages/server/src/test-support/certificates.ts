@@ -1,8 +1,9 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import {
   type Allocation,
   type Ed25519PublicJwk,
   type KeyWithId,
+  newPrivateKey,
   publicJwkOf,
   publicKeyWithId,
   SERVER_KEY_CERTIFICATE_TYPE,
@@ -15,7 +16,8 @@ import { certificateVerifier } from '../store/signedState.ts';
 
 /** An Ed25519 key pair with its key id, made synchronously (node:crypto). */
 export function signingKey(): KeyWithId {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const privateKey = newPrivateKey('ed25519');
+  const publicKey = createPublicKey(privateKey);
   return { kid: publicKeyWithId(publicJwkOf(publicKey) as Ed25519PublicJwk).kid, privateKey, publicKey };
 }
 
