@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyCheckout } from '@leasehold/client';
-import { CHECKOUT_TOKEN_TYPE, parsePartyKeys, signCheckoutToken } from '@leasehold/protocol';
+import {
+  CHECKOUT_TOKEN_TYPE,
+  machineFingerprint,
+  parsePartyKeys,
+  signCheckoutToken,
+} from '@leasehold/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { at, requestLicense } from '../support/clockOffsets.ts';
@@ -140,6 +145,7 @@ describe('the customer edits the signed state in server.db', () => {
     const vendorKeys = readFileSync(world.vendorKeysFile, 'utf8');
     const license = (await server.status()).licenses[0].number as string;
     const now = new Date();
+    const onPc1 = { machineId: 'machine-of-pc-1' };
     const token = (claims: Record<string, unknown>) =>
       signCheckoutToken(
         {
@@ -150,6 +156,7 @@ describe('the customer edits the signed state in server.db', () => {
           components: ['Base'],
           user: 'mallory',
           computer: 'pc-1',
+          machine: machineFingerprint('machine-of-pc-1', 'default'),
           issuedAt: now.toISOString(),
           expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
           ...claims,
@@ -167,12 +174,12 @@ describe('the customer edits the signed state in server.db', () => {
       ],
     ];
     for (const [what, claims] of attacks) {
-      await expect(verifyCheckout(await token(claims), vendorKeys), what).rejects.toMatchObject({
+      await expect(verifyCheckout(await token(claims), vendorKeys, onPc1), what).rejects.toMatchObject({
         code: 'CHECKOUT_TOKEN_INVALID',
         message: expect.stringContaining("outside the vendor's certificate"),
       });
     }
     // Inside the bounds the key still signs (docs/security.md says what that leaves open).
-    expect((await verifyCheckout(await token({}), vendorKeys)).licenseNumber).toBe(license);
+    expect((await verifyCheckout(await token({}), vendorKeys, onPc1)).licenseNumber).toBe(license);
   });
 });

@@ -34,8 +34,10 @@ describe('a local server restored from a backup (S3; docs/operations.md, Restore
       expect.objectContaining({ level: 'warning', code: 'SERVER_STATE_ROLLBACK' }),
     );
     const shown = await world.vendor(['server-id', 'show', id, '--json']);
+    // The restored audit log no longer holds the head the last sync reported either (S12).
     expect(shown.json.syncHistory.map((h: { flags: string[] }) => h.flags)).toContainEqual([
       'SERVER_STATE_ROLLBACK',
+      'AUDIT_CHAIN_NOT_EXTENDING',
     ]);
   });
 
@@ -54,9 +56,10 @@ describe('a local server restored from a backup (S3; docs/operations.md, Restore
     }
     const shown = await world.vendor(['server-id', 'show', id, '--json']);
     expect(shown.json.serverStateFork?.count).toBeGreaterThanOrEqual(1);
-    expect(shown.json.syncHistory.map((h: { flags: string[] }) => h.flags)).toContainEqual([
-      'SERVER_STATE_FORK',
-    ]);
+    // Each copy's audit log holds not the other's head: every turn also shows as a broken anchor.
+    const flags = shown.json.syncHistory.flatMap((h: { flags: string[] }) => h.flags);
+    expect(flags).toContain('SERVER_STATE_FORK');
+    expect(flags).toContain('AUDIT_CHAIN_NOT_EXTENDING');
     const human = await world.vendor(['server-id', 'show', id]);
     expect(human.stdout).toContain('warning SERVER_STATE_FORK');
   });

@@ -16,10 +16,12 @@ import {
   trustWithAnnouncements,
   verifyCheckoutToken,
 } from '@leasehold/protocol';
+import { LeaseholdClientError } from './errors.ts';
 import { forgetOnExit, releaseOnExit } from './exit.ts';
 import { callServer, expectAnswer, type HttpOptions, normalizeServerUrl } from './http.ts';
 import { ActiveLease } from './lease.ts';
 import { LeaseTrust } from './leaseTrust.ts';
+import { thisMachine } from './machine.ts';
 
 export interface LeaseholdClientOptions {
   /** The local license server's URL, as the administrator gives it (L0). */
@@ -35,6 +37,13 @@ export interface LeaseholdClientOptions {
   computer?: string;
   /** Sent with every request; licenses with a domain serve only clients of that domain (L4). */
   domain?: string;
+  /**
+   * Names the application in machine fingerprints (checkouts are bound to a machine, L3): the raw
+   * machine id is never sent, only an HMAC of it keyed by this name. Default "default".
+   */
+  product?: string;
+  /** This machine's id, where the system has none to read (a container); default: the system's. */
+  machineId?: string;
   /** Time allowed for each request; default 10 s. */
   timeoutMs?: number;
   clock?: Clock;
@@ -67,9 +76,16 @@ export interface VerifyOptions {
   /** Checked when given; applications should pass the user and computer they checked out for. */
   user?: string;
   computer?: string;
+  /** As given to LeaseholdClient: the token must be for this machine (always checked). */
+  product?: string;
+  machineId?: string;
 }
 
+/** A checkout token as verified; `confirmed` when the server was reached and holds it out still. */
+export type ConfirmedCheckout = CheckoutToken & { confirmed: boolean };
+
 const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_PRODUCT = 'default';
 
 function defaultUser(): string {
   try {
@@ -97,6 +113,9 @@ export class LeaseholdClient {
   readonly #random: () => number;
   readonly #releaseOnExit: boolean;
   readonly #trust: LeaseTrust;
+  readonly #vendorPublicKeys: string;
+  readonly #product: string;
+  readonly #machineId: string | undefined;
 
   constructor(options: LeaseholdClientOptions) {
     if (typeof options.vendorPublicKeys !== 'string' || options.vendorPublicKeys.trim() === '')
@@ -105,6 +124,9 @@ export class LeaseholdClient {
         "pass the vendor's vendor-public-keys.json, as text, as `vendorPublicKeys`: leases are checked against it",
       );
     this.#trust = new LeaseTrust(options.vendorPublicKeys);
+    this.#vendorPublicKeys = options.vendorPublicKeys;
+    this.#product = options.product ?? DEFAULT_PRODUCT;
+    this.#machineId = options.machineId;
     this.url = normalizeServerUrl(options.url);
     this.user = options.user ?? defaultUser();
     this.computer = options.computer ?? hostname();
@@ -162,6 +184,7 @@ export class LeaseholdClient {
     const answer = await callServer(this.#http, 'POST', '/v1/checkouts', {
       ...this.#request(options),
       hours: options.hours,
+      machine: thisMachine(this.#product, this.#machineId),
     });
     return expectAnswer(checkoutSchema, (answer as { checkout?: unknown })?.checkout, 'checkout');
   }
@@ -171,6 +194,37 @@ export class LeaseholdClient {
     const id = checkoutIdOf(idOrToken);
     const answer = await callServer(this.#http, 'DELETE', `/v1/checkouts/${encodeURIComponent(id)}`);
     return { returned: String((answer as { returned?: unknown })?.returned ?? id) };
+  }
+
+  /**
+   * Verifies a checkout token offline, then asks the server whether it still holds it out: a token
+   * returned early still verifies offline until its end, so an application that can reach the server
+   * refuses it (CHECKOUT_RETURNED). With no server reachable, the offline answer, `confirmed: false`.
+   */
+  async confirmCheckout(
+    token: string,
+    options: Omit<VerifyOptions, 'product' | 'machineId'> = {},
+  ): Promise<ConfirmedCheckout> {
+    const verified = await verifyCheckout(token, this.#vendorPublicKeys, {
+      ...options,
+      product: this.#product,
+      ...(this.#machineId === undefined ? {} : { machineId: this.#machineId }),
+    });
+    let state: unknown;
+    try {
+      const answer = await callServer(
+        this.#http,
+        'GET',
+        `/v1/checkouts/${encodeURIComponent(verified.checkoutId)}`,
+      );
+      state = (answer as { state?: unknown })?.state;
+    } catch (error) {
+      if (error instanceof LeaseholdClientError) return { ...verified, confirmed: false };
+      throw error;
+    }
+    if (state === 'returned')
+      throw new LeaseholdError('CHECKOUT_RETURNED', `checkout ${verified.checkoutId}`);
+    return { ...verified, confirmed: state === 'active' };
   }
 
   /** Verifies a checkout token offline; see the standalone `verifyCheckout`. */
@@ -215,6 +269,7 @@ export async function verifyCheckout(
   return verifyCheckoutToken(token, {
     vendorSigningKeys: trusted,
     now: options.now ?? systemClock.now(),
+    machine: thisMachine(options.product ?? DEFAULT_PRODUCT, options.machineId),
     ...(options.user === undefined ? {} : { user: options.user }),
     ...(options.computer === undefined ? {} : { computer: options.computer }),
   });

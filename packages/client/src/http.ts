@@ -45,7 +45,7 @@ function describeFetchFailure(error: unknown, timeoutMs: number): string {
  */
 export async function callServer(
   options: HttpOptions,
-  method: 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
 ): Promise<unknown> {

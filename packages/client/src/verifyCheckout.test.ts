@@ -4,6 +4,7 @@ import {
   type CheckoutToken,
   generatePartyKeys,
   MAX_CHECKOUT_TOKEN_BYTES,
+  machineFingerprint,
   publicJwkOf,
   SERVER_KEY_CERTIFICATE_TYPE,
   type ServerKeyCertificate,
@@ -69,6 +70,7 @@ describe('verifyCheckout: size and headers are checked before key announcements 
     components: ['Base'],
     user: 'ann',
     computer: 'pc-ann',
+    machine: machineFingerprint('machine-of-ann', 'default'),
     issuedAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + 3_600_000).toISOString(),
   };
@@ -92,7 +94,7 @@ describe('verifyCheckout: size and headers are checked before key announcements 
 
   async function refusal(compact: string) {
     try {
-      await verifyCheckout(compact, shipped, { now });
+      await verifyCheckout(compact, shipped, { now, machineId: 'machine-of-ann' });
       return { code: 'ACCEPTED' };
     } catch (error) {
       return { code: (error as { code?: string }).code, message: (error as Error).message };
@@ -100,7 +102,7 @@ describe('verifyCheckout: size and headers are checked before key announcements 
   }
 
   it('accepts the well-formed token, following the announcement (the control)', async () => {
-    expect(await verifyCheckout(token(), shipped, { now })).toEqual(payload);
+    expect(await verifyCheckout(token(), shipped, { now, machineId: 'machine-of-ann' })).toEqual(payload);
     expect(trust).toHaveBeenCalledTimes(1);
     expect(trust.mock.calls[0]?.[1]).toEqual([announcement]);
   });

@@ -29,6 +29,8 @@ export const checkoutTokenSchema = z.strictObject({
   components: z.array(z.string()),
   user: z.string(),
   computer: z.string(),
+  /** The fingerprint of the machine it was checked out for; the SDK refuses a token without one. */
+  machine: z.string().optional(),
   issuedAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
 });
@@ -88,6 +90,8 @@ export interface VerifyCheckoutOptions {
   now: Date;
   user?: string;
   computer?: string;
+  /** This machine's fingerprint: when given, a token for another machine, or for none, is refused. */
+  machine?: string;
 }
 
 /**
@@ -119,6 +123,13 @@ export async function verifyCheckoutToken(
   if (options.computer !== undefined && payload.computer !== options.computer) {
     throw new LeaseholdError('CHECKOUT_TOKEN_INVALID', 'checked out to another computer');
   }
+  if (options.machine !== undefined && payload.machine !== options.machine)
+    throw new LeaseholdError(
+      'CHECKOUT_TOKEN_INVALID',
+      payload.machine === undefined
+        ? 'checked out for no machine in particular'
+        : 'checked out for another machine',
+    );
   if (new Date(payload.expiresAt).getTime() <= options.now.getTime()) {
     throw new LeaseholdError('CHECKOUT_EXPIRED', `it ended at ${payload.expiresAt}`);
   }

@@ -394,6 +394,11 @@ export const errorCatalogue = {
     status: 410,
     message: 'The checkout period has ended; connect to the license server and check out again.',
   },
+  CHECKOUT_RETURNED: {
+    status: 410,
+    message:
+      'This checkout was returned to the license server, so its token no longer licenses anything; check out again.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

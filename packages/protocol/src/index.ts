@@ -11,6 +11,7 @@ export * from './keyHygiene.ts';
 export * from './keys.ts';
 export * from './leases.ts';
 export * from './leaseToken.ts';
+export * from './machine.ts';
 export * from './probe.ts';
 export * from './schemas.ts';
 export * from './sync.ts';

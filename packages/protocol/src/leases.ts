@@ -33,8 +33,15 @@ export const renewalRequestSchema = z
   })
   .optional();
 
+/** A machine fingerprint (machine.ts): 43 base64url characters, an HMAC of the machine's id. */
+export const machineFingerprintSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'a machine fingerprint is 43 base64url characters');
+
 export const checkoutRequestSchema = activationRequestSchema.extend({
   hours: z.int().min(1).max(8784),
+  /** The machine the checkout is for (L3); the token names it and the SDK checks it offline. */
+  machine: machineFingerprintSchema.optional(),
 });
 export type CheckoutRequest = z.infer<typeof checkoutRequestSchema>;
 

@@ -125,6 +125,22 @@ export const usageReportSchema = z.strictObject({
 });
 export type UsageReport = z.infer<typeof usageReportSchema>;
 
+/** One entry of the local audit chain: its id and its hash (docs/leases.md, Audit integrity). */
+export const auditPointSchema = z.strictObject({
+  id: z.int().min(0),
+  hash: z.string().max(128),
+});
+/**
+ * S12: the audit chain's head, and, as they read now, the entries earlier requests reported as head
+ * (the last answered one and any sent since whose answer never came). The central keeps the head of
+ * each sync it answers; a chain in which that entry is gone or changed does not extend it.
+ */
+export const auditAnchorSchema = z.strictObject({
+  head: auditPointSchema,
+  anchored: z.array(auditPointSchema).max(32).optional(),
+});
+export type AuditAnchor = z.infer<typeof auditAnchorSchema>;
+
 export const syncRequestSchema = z.strictObject({
   type: z.literal(SYNC_REQUEST_TYPE),
   formatVersion: z.literal(FORMAT_VERSION),
@@ -137,6 +153,7 @@ export const syncRequestSchema = z.strictObject({
   serverKeys: z.strictObject({ signing: ed25519PublicJwkSchema, encryption: x25519PublicJwkSchema }),
   activationCode: z.string().min(1).max(200).optional(),
   usage: usageReportSchema.optional(),
+  audit: auditAnchorSchema.optional(),
 });
 export type SyncRequest = z.infer<typeof syncRequestSchema>;
 

@@ -14,6 +14,11 @@ export const SERVER_STATE_ROLLBACK = 'SERVER_STATE_ROLLBACK';
  * never issued.
  */
 export const SERVER_STATE_FORK = 'SERVER_STATE_FORK';
+/**
+ * S12: the local audit chain does not extend the head the previous sync reported (entries cut,
+ * rewritten, or the whole chain recomputed), or a sync no longer reports one.
+ */
+export const AUDIT_CHAIN_NOT_EXTENDING = 'AUDIT_CHAIN_NOT_EXTENDING';
 
 export const createServerIdInput = z.strictObject({
   id: licenseServerIdSchema.optional(),
@@ -112,7 +117,7 @@ export async function showServerId(ctx: AdminContext, id: string) {
       .where('license_server_id', '=', id)
       .where('flags', 'like', `%${flag}%`)
       .executeTakeFirstOrThrow();
-  const [binding, licenses, syncs, rollbacks, forks] = await Promise.all([
+  const [binding, licenses, syncs, rollbacks, forks, auditBreaks] = await Promise.all([
     ctx.db.selectFrom('bindings').selectAll().where('license_server_id', '=', id).executeTakeFirst(),
     ctx.db
       .selectFrom('licenses')
@@ -130,6 +135,7 @@ export async function showServerId(ctx: AdminContext, id: string) {
     // Counted over the whole log: a flag must stay visible after it scrolls out of the history.
     flagged(SERVER_STATE_ROLLBACK),
     flagged(SERVER_STATE_FORK),
+    flagged(AUDIT_CHAIN_NOT_EXTENDING),
   ]);
   const summary = (row: { count: number; last_at: unknown }) =>
     Number(row.count)
@@ -147,6 +153,10 @@ export async function showServerId(ctx: AdminContext, id: string) {
           serverKeyId: binding.signing_kid,
           boundAt: binding.bound_at.toISOString(),
           lastSyncCount: binding.last_sync_count,
+          auditHead:
+            binding.audit_head_id === null
+              ? null
+              : { id: binding.audit_head_id, hash: binding.audit_head_hash },
         }
       : null,
     licenses: licenses.map((l) => presentLicense(l.document)),
@@ -154,6 +164,8 @@ export async function showServerId(ctx: AdminContext, id: string) {
     serverStateRollback: summary(rollbacks),
     /** S3, S12: syncs that show two servers in one binding (a copy syncing in turns with the original). */
     serverStateFork: summary(forks),
+    /** S12: syncs whose audit chain did not extend the head the previous one reported. */
+    auditChainNotExtending: summary(auditBreaks),
     syncHistory: syncs.map(presentSyncLogRow),
   };
 }

@@ -94,7 +94,9 @@ describe.each(backends)('a database migrated by a newer program on $name', (back
 
 /** Takes a migrated database back to what version 1 left, as a database made before the later ones. */
 async function rewindToVersion1(db: Kysely<unknown>) {
-  await sql`alter table bindings drop column last_claimed_version`.execute(db);
+  await sql`alter table bindings drop column last_claimed_version, drop column audit_head_id, drop column audit_head_hash`.execute(
+    db,
+  );
   await sql`drop function leasehold_append_only() cascade`.execute(db);
   await sql`drop table usage_reports`.execute(db);
   await sql`drop table used_activation_codes`.execute(db);

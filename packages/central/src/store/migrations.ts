@@ -135,6 +135,14 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
     // copy syncing in turns with the original claims another (SERVER_STATE_FORK).
     sql: `alter table bindings add column last_claimed_version integer;`,
   },
+  {
+    version: 7,
+    name: "the local audit chain's last reported head (anchoring)",
+    // S12: each sync reports the head of the local audit chain and, as it reads now, the entry the
+    // previous sync reported; one that changed or is gone is AUDIT_CHAIN_NOT_EXTENDING.
+    sql: `alter table bindings add column audit_head_id integer;
+          alter table bindings add column audit_head_hash text;`,
+  },
 ];
 
 // Any fixed number: several nodes starting together take this lock, so migrations run exactly once.

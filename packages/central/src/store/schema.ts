@@ -30,6 +30,9 @@ export interface BindingTable {
   last_sync_count: number;
   /** The allocation version the server claimed at its latest sync count (null: bound before migration 6). */
   last_claimed_version: number | null;
+  /** The local audit chain's head at the last sync that reported one (migration 7). */
+  audit_head_id: number | null;
+  audit_head_hash: string | null;
 }
 
 export interface SyncLogTable {

@@ -8,6 +8,7 @@ import {
   type PartyKeys,
   parseVendorPublicKeys,
   SYNC_REQUEST_TYPE,
+  type SyncRequest,
   seal,
   sealSyncRequest,
   serializeVendorPublicKeys,
@@ -20,7 +21,7 @@ import { CompactEncrypt, calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { clearBinding } from '../admin/bindings.ts';
 import { addLicense, changeLicense, removeLicense } from '../admin/licenses.ts';
-import { createServerId, showServerId } from '../admin/serverIds.ts';
+import { AUDIT_CHAIN_NOT_EXTENDING, createServerId, showServerId } from '../admin/serverIds.ts';
 import { backends, codeOf, useTestDatabase } from '../test-support/databases.ts';
 import { fakeLocalServer } from '../test-support/localServers.ts';
 import { handleSyncRequest, type SyncContext } from './handleSync.ts';
@@ -270,6 +271,39 @@ describe.each(backends)('answering sync requests on $name', (backend) => {
     await server.sync({ syncCount: 2, allocationVersion: 3 });
     expect((await syncLogOf(id)).map((l) => l.flags)).toEqual([null, null, null, null]);
     expect((await showServerId(admin(), id)).serverStateFork).toBeNull();
+  });
+
+  it('flags AUDIT_CHAIN_NOT_EXTENDING when the entry the last sync reported is gone or changed, and keeps each head', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    const point = (n: number, hash = `hash-${n}`) => ({ id: n, hash });
+    let count = 0;
+    const sync = (audit: SyncRequest['audit']) =>
+      server.sync({ syncCount: count, allocationVersion: count++, ...(audit ? { audit } : {}) });
+    await sync({ head: point(10) }); // binds, keeps head 10
+    await sync({ head: point(20), anchored: [point(10)] }); // extends it
+    // The answer to this one is lost: the next request reports both heads it sent.
+    await sync({ head: point(30), anchored: [point(20)] });
+    await sync({ head: point(40), anchored: [point(20), point(30)] });
+    // Someone recomputed the chain: entry 40 reads otherwise now.
+    await sync({ head: point(50), anchored: [point(40, 'recomputed')] });
+    // The tail was cut: the entry is gone (a local server sends '' for it).
+    await sync({ head: point(45), anchored: [point(50, '')] });
+    // An audit head that is no longer reported at all.
+    await sync(undefined);
+    const flags = (await syncLogOf(id)).map((l) => l.flags);
+    expect(flags).toEqual([
+      null,
+      null,
+      null,
+      null,
+      AUDIT_CHAIN_NOT_EXTENDING,
+      AUDIT_CHAIN_NOT_EXTENDING,
+      AUDIT_CHAIN_NOT_EXTENDING,
+    ]);
+    const shown = await showServerId(admin(), id);
+    expect(shown.auditChainNotExtending?.count).toBe(3);
+    expect(shown.binding?.auditHead).toBeNull();
   });
 
   it('refuses a request made more than a day ahead of its clock with CLOCK_SKEW, logged, and answers an old one', async () => {

@@ -15,7 +15,12 @@ import {
 } from '@leasehold/protocol';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { presentLicense } from '../admin/presenters.ts';
-import { hashActivationCode, SERVER_STATE_FORK, SERVER_STATE_ROLLBACK } from '../admin/serverIds.ts';
+import {
+  AUDIT_CHAIN_NOT_EXTENDING,
+  hashActivationCode,
+  SERVER_STATE_FORK,
+  SERVER_STATE_ROLLBACK,
+} from '../admin/serverIds.ts';
 import { recordAudit } from '../audit.ts';
 import type { CentralDatabase } from '../store/schema.ts';
 import { storeUsageReport } from './usage.ts';
@@ -122,24 +127,30 @@ async function decideAndRecord(
     );
   }
 
+  const headId = request.audit?.head.id ?? null;
+  const headHash = request.audit?.head.hash ?? null;
+  const anchored = JSON.stringify(request.audit?.anchored ?? []);
+
   // One statement reads what the decision needs (replay, binding, licenses) and, only for the usual
   // sync (bound to this key, not a replay), also writes its effects: the sync count, the version and
   // the sync log row. Otherwise it writes nothing and the checks below refuse or bind as before.
   const checked = (
     await sql<Checked>`
       with b as (
-        select signing_kid, last_sync_count, last_claimed_version from bindings where license_server_id = ${id}
+        select signing_kid, last_sync_count, last_claimed_version, audit_head_id, audit_head_hash
+        from bindings where license_server_id = ${id}
       ), r as (
         select exists (
           select 1 from sync_log where request_id = ${request.requestId} and outcome = 'ok'
         ) as replayed
       ), go as (
-        select b.last_sync_count, b.last_claimed_version from b, r
+        select b.last_sync_count, b.last_claimed_version, b.audit_head_id, b.audit_head_hash from b, r
         where b.signing_kid = ${serverSigningKid} and not r.replayed
       ), count_update as (
         update bindings set last_sync_count = greatest(last_sync_count, ${request.syncCount}::integer),
           last_claimed_version = case when ${request.syncCount}::integer >= last_sync_count
-            then ${request.allocationVersion}::integer else last_claimed_version end
+            then ${request.allocationVersion}::integer else last_claimed_version end,
+          audit_head_id = ${headId}::integer, audit_head_hash = ${headHash}::text
         where license_server_id = ${id} and exists (select 1 from go)
       ), version_update as (
         update license_server_ids set response_version = ${version}::integer
@@ -157,7 +168,12 @@ async function decideAndRecord(
               or (${request.syncCount}::integer = go.last_sync_count
                   and ${request.allocationVersion}::integer is distinct from go.last_claimed_version
                   and go.last_claimed_version is not null)
-            then ${SERVER_STATE_FORK}::text end), '')
+            then ${SERVER_STATE_FORK}::text end,
+            -- S12: the entry the last sync reported as head must read as it did then.
+            case when go.audit_head_id is not null
+              and not ${anchored}::jsonb @> jsonb_build_array(
+                jsonb_build_object('id', go.audit_head_id, 'hash', go.audit_head_hash))
+            then ${AUDIT_CHAIN_NOT_EXTENDING}::text end), '')
         from go
       )
       select r.replayed, b.signing_kid, b.last_sync_count, exists (select 1 from go) as answered,
@@ -212,6 +228,8 @@ async function decideAndRecord(
         bound_at: now,
         last_sync_count: request.syncCount,
         last_claimed_version: request.allocationVersion,
+        audit_head_id: headId,
+        audit_head_hash: headHash,
       })
       .execute();
     await recordAudit(trx, {

@@ -154,6 +154,11 @@ export function centralCommand(env: Environment): Command {
                   `warning SERVER_STATE_FORK: ${shown.serverStateFork.count} sync(s) showed two servers in this binding, last at ${shown.serverStateFork.lastAt} (a copied data folder syncing beside the original; clear the binding if you do not trust it)`,
                 ]
               : []),
+            ...(shown.auditChainNotExtending
+              ? [
+                  `warning AUDIT_CHAIN_NOT_EXTENDING: at ${shown.auditChainNotExtending.count} sync(s), last at ${shown.auditChainNotExtending.lastAt}, the server's audit log no longer held the entry the previous sync reported (entries cut or rewritten, or a restored backup)`,
+                ]
+              : []),
             `licenses (${shown.licenses.length}):`,
             ...shown.licenses.map((l) => `  ${licenseLine(l)}`),
             'sync history:',

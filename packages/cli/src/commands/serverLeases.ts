@@ -139,13 +139,21 @@ export function registerLeaseCommands(server: Command, env: Environment): void {
     .addOption(json())
     .action(
       action(async (o: Json) => {
-        const verdict = await withServer(env, o.dataDir, async (s) => verifyAuditChain(s.store.db));
+        const { verdict, anchor } = await withServer(env, o.dataDir, async (s) => ({
+          verdict: verifyAuditChain(s.store.db),
+          anchor: s.store.meta('audit.anchor'),
+        }));
         if (!verdict.ok)
           throw new LeaseholdError('AUDIT_CHAIN_BROKEN', `entry ${verdict.brokenAt}: ${verdict.reason}`);
-        print(
-          o,
-          verdict,
-          () => `audit log intact: ${verdict.entries} entries, chain ends ${verdict.lastHash ?? '(empty)'}`,
+        // What a chain on this machine can prove, and what only the vendor's copy of its head can (S12).
+        const anchoredThrough = anchor === undefined ? null : Number(anchor);
+        print(o, { ...verdict, anchoredThrough }, () =>
+          [
+            `audit log intact: ${verdict.entries} entries, chain ends ${verdict.lastHash ?? '(empty)'}`,
+            anchoredThrough === null
+              ? 'not yet anchored: until a sync reports its head to the vendor, someone who drops the triggers can cut or recompute the whole chain and this check still passes'
+              : `anchored through entry ${anchoredThrough}: the vendor holds that head, so entries up to it cannot be cut or rewritten without the next sync showing AUDIT_CHAIN_NOT_EXTENDING; later entries can be, by someone who drops the triggers, until then`,
+          ].join('\n'),
         );
       }),
     );

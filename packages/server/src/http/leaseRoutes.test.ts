@@ -129,6 +129,34 @@ describe('client API of the local server', () => {
     await app.inject({ method: 'DELETE', url: `/v1/leases/${lease.id}` });
   });
 
+  it('names the machine in the checkout token, and tells an active checkout from a returned one (L3)', async () => {
+    const machine = 'M'.repeat(43);
+    const response = await post('/v1/checkouts', {
+      ...body,
+      components: ['Base'],
+      user: 'eve',
+      hours: 2,
+      machine,
+    });
+    expect(response.statusCode).toBe(201);
+    const { checkout } = response.json();
+    const verified = await verifyCheckoutToken(checkout.token, {
+      vendorSigningKeys: setup.vendorPublicKeys.signing,
+      now: setup.clock.now(),
+      machine,
+    });
+    expect(verified.machine).toBe(machine);
+    const state = async (id: string) =>
+      (await app.inject({ method: 'GET', url: `/v1/checkouts/${id}` })).json();
+    expect(await state(checkout.id)).toEqual({ id: checkout.id, state: 'active' });
+    await app.inject({ method: 'DELETE', url: `/v1/checkouts/${checkout.id}` });
+    expect(await state(checkout.id)).toEqual({ id: checkout.id, state: 'returned' });
+    expect(await state('AAAAAAAAAAAAAAAAAAAAAA')).toEqual({ id: 'AAAAAAAAAAAAAAAAAAAAAA', state: 'unknown' });
+    expect((await post('/v1/checkouts', { ...body, hours: 2, machine: 'short' })).json().error.code).toBe(
+      'INVALID_INPUT',
+    );
+  });
+
   it('issues a checkout whose token verifies offline along vendor key, server key, token (L3)', async () => {
     const response = await post('/v1/checkouts', { ...body, components: ['Base'], user: 'cy', hours: 24 });
     expect(response.statusCode, response.body).toBe(201);

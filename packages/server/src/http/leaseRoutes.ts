@@ -45,14 +45,26 @@ export function registerLeaseRoutes(app: FastifyInstance, server: LocalServer): 
     server.leases.queued.release(leaseId(request.params.id), { kind: 'floating', by: 'client' }),
   );
   app.post('/v1/checkouts', async (request, reply) => {
-    const lease = await server.leases.queued.checkout(parse(checkoutRequestSchema, request.body));
+    const asked = parse(checkoutRequestSchema, request.body);
+    const lease = await server.leases.queued.checkout(asked);
     try {
-      const token = await signCheckout(lease, server.config.licenseServerId, server.keys, server.store);
+      const token = await signCheckout(
+        lease,
+        server.config.licenseServerId,
+        server.keys,
+        server.store,
+        asked.machine,
+      );
       return reply.status(201).send({ checkout: { ...lease, token } });
     } catch (error) {
       await server.leases.queued.release(lease.id, { kind: 'checkout', by: 'client' });
       throw error;
     }
+  });
+  // L3: a returned checkout's token still verifies offline; the SDK asks here whenever it can.
+  app.get<Id>('/v1/checkouts/:id', async (request) => {
+    const id = leaseId(request.params.id);
+    return { id, state: server.leases.checkoutState(id) };
   });
   app.delete<Id>('/v1/checkouts/:id', async (request) => {
     const { released } = await server.leases.queued.release(leaseId(request.params.id), {

@@ -14,6 +14,7 @@ export async function signCheckout(
   licenseServerId: string,
   keys: PartyKeys,
   store: ServerStore,
+  machine?: string,
 ): Promise<string> {
   const certificate = store.currentAllocation()?.certificate;
   if (!certificate)
@@ -26,6 +27,7 @@ export async function signCheckout(
     components: lease.components,
     user: lease.user,
     computer: lease.computer,
+    ...(machine === undefined ? {} : { machine }),
     issuedAt: lease.grantedAt,
     expiresAt: lease.expiresAt,
   };

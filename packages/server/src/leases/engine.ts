@@ -188,6 +188,7 @@ export class LeaseEngine {
         );
       }
       this.o.leases.delete(lease);
+      if (lease.kind === 'checkout') this.o.leases.recordReturn(lease, nowMs);
       const action =
         lease.kind === 'checkout'
           ? 'checkout.returned'
@@ -199,10 +200,20 @@ export class LeaseEngine {
     };
   }
 
+  /** Whether a checkout is held, was returned, or is not known here (L3: online check of a token). */
+  checkoutState(id: string): 'active' | 'returned' | 'unknown' {
+    return this.o.leases.checkoutState(id, this.#effectiveNow());
+  }
+
   /** Expires leases whose renewals stopped; the reaper calls this on its interval. */
   expire(): number {
     const nowMs = this.#effectiveNow();
-    const expired = this.o.leases.db.transaction(() => this.o.leases.expireDue(nowMs).length).immediate();
+    const expired = this.o.leases.db
+      .transaction(() => {
+        this.o.leases.pruneReturns(nowMs);
+        return this.o.leases.expireDue(nowMs).length;
+      })
+      .immediate();
     this.o.history?.sample(nowMs);
     return expired;
   }

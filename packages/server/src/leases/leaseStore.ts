@@ -95,6 +95,26 @@ export class LeaseStore {
     return due;
   }
 
+  /** A checkout returned before its end: recorded so that its token can be refused online. */
+  recordReturn(lease: LeaseRow, nowMs: number): void {
+    this.db
+      .prepare('insert or ignore into returned_checkouts (id, returned_at, expires_at) values (?, ?, ?)')
+      .run(lease.id, nowMs, lease.expires_at);
+  }
+
+  /** Forgets returns whose checkout would have ended anyway: their tokens no longer verify. */
+  pruneReturns(nowMs: number): void {
+    this.db.prepare('delete from returned_checkouts where expires_at <= ?').run(nowMs);
+  }
+
+  /** The state of a checkout as this server knows it. */
+  checkoutState(id: string, nowMs: number): 'active' | 'returned' | 'unknown' {
+    const held = this.#find.get(id) as LeaseRow | undefined;
+    if (held?.kind === 'checkout' && held.expires_at > nowMs) return 'active';
+    const returned = this.db.prepare('select 1 from returned_checkouts where id = ?').get(id);
+    return returned ? 'returned' : 'unknown';
+  }
+
   delete(lease: LeaseRow): void {
     this.#deleteLease.run(lease.id);
     this.#deleteSeatIfEmpty.run(lease.seat_id, lease.seat_id);

@@ -172,6 +172,18 @@ export const migrations: ReadonlyArray<Migration> = [
   -- have none and do not count until the next sync replaces them.
   alter table allocations add column certificate text;
   `,
+  `
+  -- Returned checkouts (L3; docs/security.md): the token of a returned checkout still verifies
+  -- offline until its end, so the SDK asks the server whenever it can reach it. Kept until the
+  -- checkout's own end had passed.
+  create table returned_checkouts (
+    id text primary key,
+    returned_at integer not null,
+    expires_at integer not null
+  ) strict;
+  -- S12: the audit head each request reported; once answered, the next request proves it extends it.
+  alter table sync_requests add column audit_head integer;
+  `,
 ];
 
 /**

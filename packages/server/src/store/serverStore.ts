@@ -1,5 +1,6 @@
 import {
   type Allocation,
+  type AuditAnchor,
   LeaseholdError,
   SYNC_WINDOW_MS,
   type VerifiedCertificate,
@@ -104,6 +105,34 @@ export class ServerStore {
     return this.#load()?.reason;
   }
 
+  /**
+   * The audit chain's head, and the entries earlier requests reported as head as they read now (hash
+   * '' when one is gone): the last answered request's, and those of requests whose answer never came
+   * (the central may have answered them). The central compares them with what it kept (S12).
+   */
+  auditAnchor(): AuditAnchor | undefined {
+    const head = this.#db.prepare('select id, hash from audit_log order by id desc limit 1').get() as
+      | { id: number; hash: string | null }
+      | undefined;
+    if (!head) return undefined;
+    const answered = this.meta('audit.anchor');
+    const pending = this.#db
+      .prepare(
+        // Every unanswered one, newest first: the central may have answered a request file after a
+        // later online sync, and keeps the head of whichever it answered last.
+        'select audit_head from sync_requests where answered_at is null and audit_head is not null order by rowid desc limit 31',
+      )
+      .pluck()
+      .all() as number[];
+    const ids = [...new Set([...(answered === undefined ? [] : [Number(answered)]), ...pending])];
+    if (ids.length === 0) return { head: { id: head.id, hash: head.hash ?? '' } };
+    const hashOf = this.#db.prepare('select hash from audit_log where id = ?').pluck();
+    return {
+      head: { id: head.id, hash: head.hash ?? '' },
+      anchored: ids.map((id) => ({ id, hash: (hashOf.get(id) as string | null | undefined) ?? '' })),
+    };
+  }
+
   /** The highest version stored, verified or not: what a sync request claims, so the vendor sees an edit. */
   storedVersion(): number {
     return this.#latestVersion.get()?.v ?? 0;
@@ -176,10 +205,15 @@ export class ServerStore {
     return Number(this.meta('sync.count') ?? 0);
   }
 
-  recordPendingRequest(requestId: string, createdAt: Date, method: 'online' | 'file'): void {
+  recordPendingRequest(
+    requestId: string,
+    createdAt: Date,
+    method: 'online' | 'file',
+    auditHead?: number,
+  ): void {
     this.#db
-      .prepare('insert into sync_requests (request_id, created_at, method) values (?, ?, ?)')
-      .run(requestId, createdAt.toISOString(), method);
+      .prepare('insert into sync_requests (request_id, created_at, method, audit_head) values (?, ?, ?, ?)')
+      .run(requestId, createdAt.toISOString(), method, auditHead ?? null);
   }
 
   /** Every sync attempt goes to the sync history and the audit log (L7). */
@@ -218,8 +252,8 @@ export class ServerStore {
         );
       }
       const pending = this.#db
-        .prepare('select answered_at from sync_requests where request_id = ?')
-        .get(input.requestId) as { answered_at: string | null } | undefined;
+        .prepare('select answered_at, audit_head from sync_requests where request_id = ?')
+        .get(input.requestId) as { answered_at: string | null; audit_head: number | null } | undefined;
       if (!pending)
         throw new LeaseholdError(
           'RESPONSE_NOT_FOR_THIS_REQUEST',
@@ -258,6 +292,7 @@ export class ServerStore {
         .prepare('update sync_requests set answered_at = ? where request_id = ?')
         .run(at, input.requestId);
       this.setMeta('sync.count', String(this.syncCount() + 1));
+      if (pending.audit_head !== null) this.setMeta('audit.anchor', String(pending.audit_head));
       if (input.clockReset) this.#resetClock(input.clockHighWater, input.clockReset.from);
       else this.raiseClockHighWater(input.clockHighWater);
       this.recordSyncOutcome(input.receivedAt, input.method, 'ok', undefined, allocation.version);

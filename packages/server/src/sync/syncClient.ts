@@ -1,4 +1,5 @@
 import {
+  type AuditAnchor,
   armor,
   dearmor,
   FORMAT_VERSION,
@@ -74,9 +75,10 @@ export class SyncClient {
       },
       ...(config.activationCode && !store.lastSyncAt() ? { activationCode: config.activationCode } : {}),
       ...this.#usage(now),
+      ...this.#audit(),
     };
     const message = await sealSyncRequest(request, keys, vendor);
-    store.recordPendingRequest(request.requestId, now, method);
+    store.recordPendingRequest(request.requestId, now, method, request.audit?.head.id);
     return { requestId: request.requestId, message };
   }
 
@@ -171,6 +173,12 @@ export class SyncClient {
   #requestTime(): Date {
     const judgement = this.deps.guard.judge();
     return judgement.ok ? judgement.now : this.deps.guard.systemNow();
+  }
+
+  /** S12: the audit chain's head and the last anchored entry, for the central to keep and compare. */
+  #audit(): { audit?: AuditAnchor } {
+    const audit = this.deps.store.auditAnchor();
+    return audit ? { audit } : {};
   }
 
   /** The usage report, or nothing: a summary that cannot be made must not stop the sync that carries it. */
