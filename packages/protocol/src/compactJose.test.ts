@@ -546,7 +546,9 @@ describe('newPrivateKey', () => {
   it('makes working, distinct Ed25519 and X25519 keys without a key generation job', () => {
     const [a, b] = [keyPair('ed25519'), keyPair('ed25519')];
     expect(keyIdOfKeyObject(a.publicKey)).not.toBe(keyIdOfKeyObject(b.publicKey));
-    expect(verifyMine(signCompactEd25519(payload, jwsHeader, a.privateKey), a.publicKey).payload).toEqual(payload);
+    expect(verifyMine(signCompactEd25519(payload, jwsHeader, a.privateKey), a.publicKey).payload).toEqual(
+      payload,
+    );
     const [x, y] = [keyPair('x25519'), keyPair('x25519')];
     const sealed = encryptCompactEcdhEsA256Gcm(payload, jweHeader, x.publicKey);
     expect(decryptMine(sealed, x.privateKey).plaintext).toEqual(payload);

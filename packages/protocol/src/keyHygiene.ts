@@ -35,9 +35,8 @@ function smallOrderX25519(raw: Uint8Array): boolean {
     format: 'jwk',
   });
   try {
-    return diffieHellman({ privateKey: (probe ??= newPrivateKey('x25519')), publicKey }).every(
-      (byte) => byte === 0,
-    );
+    probe ??= newPrivateKey('x25519');
+    return diffieHellman({ privateKey: probe, publicKey }).every((byte) => byte === 0);
   } catch {
     return true;
   }
