@@ -63,4 +63,22 @@ describe('a local server restored from a backup (S3; docs/operations.md, Restore
     const human = await world.vendor(['server-id', 'show', id]);
     expect(human.stdout).toContain('warning SERVER_STATE_FORK');
   });
+
+  it('refuses the restored copy with SERVER_STATE_REFUSED once the vendor sets the policy, and the original goes on', async () => {
+    const id = await world.createServerId();
+    await world.addLicense(id);
+    const server = await world.localServer(id, { name: 'strict' });
+    expect((await server.sync()).code).toBe(0);
+    const backup = `${tempDir('strict-backup')}/data`;
+    cpSync(server.dataDir, backup, { recursive: true });
+    expect((await server.sync()).code).toBe(0);
+    const set = await world.vendor(['server-id', 'policy', id, '--refuse-flagged', 'on', '--json']);
+    expect(set.json).toEqual({ licenseServerId: id, refuseFlagged: true });
+    const restored = await leasehold(['server', 'sync', '--json', '--data-dir', backup]);
+    expect(restored.code).not.toBe(0);
+    expect(restored.json.error.code).toBe('SERVER_STATE_REFUSED');
+    expect((await server.sync()).code).toBe(0);
+    const shown = await world.vendor(['server-id', 'show', id]);
+    expect(shown.stdout).toContain('flagged syncs: refused (SERVER_STATE_REFUSED)');
+  });
 });

@@ -247,6 +247,11 @@ export const errorCatalogue = {
     message:
       "The sync response's server key certificate does not verify or does not match the response; nothing was changed. Sync again; if it persists, tell the vendor.",
   },
+  SERVER_STATE_REFUSED: {
+    status: 403,
+    message:
+      'The vendor refuses syncs from this license server while its state looks copied or restored (the details name what was seen); contact the vendor: they can clear the binding or lift the refusal, and nothing was changed.',
+  },
   LOCAL_STATE_INVALID: {
     status: 403,
     message:

@@ -26,6 +26,34 @@ export const createServerIdInput = z.strictObject({
   activationCode: z.boolean().default(false),
 });
 
+export const serverIdPolicyInput = z.strictObject({ refuseFlagged: z.boolean() });
+
+/**
+ * S3, S12: whether a sync that would be flagged (SERVER_STATE_ROLLBACK, SERVER_STATE_FORK,
+ * AUDIT_CHAIN_NOT_EXTENDING) is refused with SERVER_STATE_REFUSED instead of answered. Off by
+ * default: a restored backup is usually an accident, and refusing it stops the customer's work.
+ */
+export async function setServerIdPolicy(ctx: AdminContext, licenseServerId: string, input: unknown) {
+  const { refuseFlagged } = parseInput(serverIdPolicyInput, input);
+  return ctx.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('license_server_ids')
+      .set({ refuse_flagged: refuseFlagged })
+      .where('id', '=', licenseServerId)
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) throw new LeaseholdError('SERVER_ID_UNKNOWN', licenseServerId);
+    await recordAudit(trx, {
+      at: ctx.clock.now(),
+      actor: ctx.actor,
+      action: 'server-id.policy',
+      licenseServerId,
+      details: { refuseFlagged },
+    });
+    return { licenseServerId, refuseFlagged };
+  });
+}
+
 export function hashActivationCode(code: string): string {
   return createHash('sha256').update(code.trim()).digest('hex');
 }
@@ -146,6 +174,8 @@ export async function showServerId(ctx: AdminContext, id: string) {
     customer: row.customer,
     createdAt: row.created_at.toISOString(),
     activationCodeRequired: row.activation_code_hash !== null,
+    /** Flagged syncs are refused (SERVER_STATE_REFUSED) rather than answered. */
+    refuseFlagged: row.refuse_flagged,
     allocationRevision: row.allocation_revision,
     lastAllocationVersion: row.response_version,
     binding: binding

@@ -8,7 +8,7 @@ import { listUsage } from '../sync/usage.ts';
 import { clearBinding } from './bindings.ts';
 import type { AdminContext } from './context.ts';
 import { addLicense, changeLicense, listLicenses, removeLicense } from './licenses.ts';
-import { createServerId, listServerIds, showServerId } from './serverIds.ts';
+import { createServerId, listServerIds, setServerIdPolicy, showServerId } from './serverIds.ts';
 import { createAdminToken, listAdminTokens, revokeAdminToken } from './tokens.ts';
 import { type KeyringLocation, listVendorKeys, retireVendorKey, rotateVendorKey } from './vendorKeys.ts';
 
@@ -24,6 +24,8 @@ export interface VendorApi {
   removeLicense(id: string, number: string): Promise<{ removed: string }>;
   listLicenses(id: string): Promise<License[]>;
   clearBinding(id: string, input: unknown): Promise<Result<typeof clearBinding>>;
+  /** Whether a sync that would be flagged is refused (SERVER_STATE_REFUSED) instead. */
+  setServerIdPolicy(id: string, input: unknown): Promise<Result<typeof setServerIdPolicy>>;
   /** Sync via file: a request file in, a response file out (S5). */
   respondToRequestFile(requestFile: string): Promise<string>;
   createAdminToken(input: unknown): Promise<Result<typeof createAdminToken>>;
@@ -52,6 +54,7 @@ export function directVendorApi(
     removeLicense: (id, number) => removeLicense(ctx, id, number),
     listLicenses: (id) => listLicenses(ctx, id),
     clearBinding: (id, input) => clearBinding(ctx, id, input),
+    setServerIdPolicy: (id, input) => setServerIdPolicy(ctx, id, input),
     createAdminToken: (input) => createAdminToken(ctx, input),
     listAdminTokens: () => listAdminTokens(ctx),
     revokeAdminToken: (name) => revokeAdminToken(ctx, name),
@@ -111,6 +114,7 @@ export function httpVendorApi(baseUrl: string, token: string, options: { ca?: st
     listLicenses: async (value) =>
       (await call<{ licenses: License[] }>('GET', `${id(value)}/licenses`)).licenses,
     clearBinding: (value, input) => call('POST', `${id(value)}/binding/clear`, input),
+    setServerIdPolicy: (value, input) => call('PATCH', id(value), input),
     createAdminToken: (input) => call('POST', '/v1/admin/tokens', input),
     listAdminTokens: async () =>
       (await call<{ tokens: Result<typeof listAdminTokens> }>('GET', '/v1/admin/tokens')).tokens,

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fast
 import { clearBinding } from '../admin/bindings.ts';
 import type { AdminContext } from '../admin/context.ts';
 import { addLicense, changeLicense, listLicenses, removeLicense } from '../admin/licenses.ts';
-import { createServerId, listServerIds, showServerId } from '../admin/serverIds.ts';
+import { createServerId, listServerIds, setServerIdPolicy, showServerId } from '../admin/serverIds.ts';
 import {
   type AdminPrincipal,
   authenticateAdminToken,
@@ -122,6 +122,9 @@ export function registerAdminRoutes(
     admin.get('/v1/admin/server-ids', async (req) => ({ serverIds: await listServerIds(as(req)) }));
     admin.get<{ Params: Params }>('/v1/admin/server-ids/:id', async (req) =>
       showServerId(as(req), req.params.id),
+    );
+    admin.patch<{ Params: Params }>('/v1/admin/server-ids/:id', async (req) =>
+      setServerIdPolicy(as(req), req.params.id, req.body ?? {}),
     );
     admin.get<{ Params: Params }>('/v1/admin/server-ids/:id/licenses', async (req) => ({
       licenses: await listLicenses(as(req), req.params.id),

@@ -2,7 +2,7 @@ import { LeaseholdError } from '@leasehold/protocol';
 import type { z } from 'zod';
 import { clearBindingInput } from '../admin/bindings.ts';
 import { addLicenseInput, changeLicenseInput } from '../admin/licenses.ts';
-import { createServerIdInput } from '../admin/serverIds.ts';
+import { createServerIdInput, serverIdPolicyInput } from '../admin/serverIds.ts';
 import { type AdminPrincipal, type AdminRole, createAdminTokenInput } from '../admin/tokens.ts';
 
 /**
@@ -43,6 +43,13 @@ export const adminPolicies: readonly AdminPolicy[] = [
     url: '/v1/admin/server-ids/:id',
     permission: 'read',
     summary: 'Show an id: binding, licenses, sync history, rollback flags',
+  },
+  {
+    method: 'PATCH',
+    url: '/v1/admin/server-ids/:id',
+    permission: 'write',
+    summary: 'Set whether a sync that would be flagged (rollback, fork, audit chain) is refused',
+    body: serverIdPolicyInput,
   },
   { method: 'GET', url: '/v1/admin/server-ids/:id/licenses', permission: 'read', summary: 'List licenses' },
   {

@@ -97,6 +97,7 @@ async function rewindToVersion1(db: Kysely<unknown>) {
   await sql`alter table bindings drop column last_claimed_version, drop column audit_head_id, drop column audit_head_hash`.execute(
     db,
   );
+  await sql`alter table license_server_ids drop column refuse_flagged`.execute(db);
   await sql`drop function leasehold_append_only() cascade`.execute(db);
   await sql`drop table usage_reports`.execute(db);
   await sql`drop table used_activation_codes`.execute(db);

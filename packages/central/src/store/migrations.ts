@@ -143,6 +143,12 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
     sql: `alter table bindings add column audit_head_id integer;
           alter table bindings add column audit_head_hash text;`,
   },
+  {
+    version: 8,
+    name: 'refuse flagged syncs, per id',
+    // S3, S12: a vendor who would rather stop a copied or restored server than be told of it.
+    sql: `alter table license_server_ids add column refuse_flagged boolean not null default false;`,
+  },
 ];
 
 // Any fixed number: several nodes starting together take this lock, so migrations run exactly once.

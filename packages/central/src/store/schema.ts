@@ -12,6 +12,8 @@ export interface LicenseServerIdTable {
   /** Bumped by every sync response: the allocation version the local server sees (S8: never equal twice). */
   response_version: number;
   created_at: Timestamp;
+  /** Refuse (SERVER_STATE_REFUSED) instead of answering a sync that would be flagged (migration 8). */
+  refuse_flagged: Generated<boolean>;
 }
 
 export interface LicenseTable {

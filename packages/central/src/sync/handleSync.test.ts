@@ -21,7 +21,13 @@ import { CompactEncrypt, calculateJwkThumbprint } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { clearBinding } from '../admin/bindings.ts';
 import { addLicense, changeLicense, removeLicense } from '../admin/licenses.ts';
-import { AUDIT_CHAIN_NOT_EXTENDING, createServerId, showServerId } from '../admin/serverIds.ts';
+import {
+  AUDIT_CHAIN_NOT_EXTENDING,
+  createServerId,
+  SERVER_STATE_ROLLBACK,
+  setServerIdPolicy,
+  showServerId,
+} from '../admin/serverIds.ts';
 import { backends, codeOf, useTestDatabase } from '../test-support/databases.ts';
 import { fakeLocalServer } from '../test-support/localServers.ts';
 import { handleSyncRequest, type SyncContext } from './handleSync.ts';
@@ -304,6 +310,45 @@ describe.each(backends)('answering sync requests on $name', (backend) => {
     const shown = await showServerId(admin(), id);
     expect(shown.auditChainNotExtending?.count).toBe(3);
     expect(shown.binding?.auditHead).toBeNull();
+  });
+
+  it('refuses a sync that would be flagged with SERVER_STATE_REFUSED when the vendor set the policy, changing nothing', async () => {
+    const { id } = await newId();
+    const server = await localServer(id);
+    await server.sync({ syncCount: 0, allocationVersion: 0 });
+    await server.sync({ syncCount: 1, allocationVersion: 1 });
+    expect(await setServerIdPolicy(admin(), id, { refuseFlagged: true })).toEqual({
+      licenseServerId: id,
+      refuseFlagged: true,
+    });
+    const before = await showServerId(admin(), id);
+    // A restored backup: its count goes back.
+    expect(await codeOf(server.sync({ syncCount: 0, allocationVersion: 1 }))).toBe('SERVER_STATE_REFUSED');
+    const after = await showServerId(admin(), id);
+    expect(after.lastAllocationVersion).toBe(before.lastAllocationVersion);
+    expect(after.binding?.lastSyncCount).toBe(before.binding?.lastSyncCount);
+    const [last] = await syncLogOf(id).then((log) => log.slice(-1));
+    expect(last).toMatchObject({
+      outcome: 'SERVER_STATE_REFUSED',
+      flags: SERVER_STATE_ROLLBACK,
+      allocation_version: null,
+    });
+    // The server itself, syncing as usual, is still answered; the vendor can turn the policy off.
+    expect((await server.sync({ syncCount: 2, allocationVersion: 2 })).allocation.version).toBe(3);
+    await setServerIdPolicy(admin(), id, { refuseFlagged: false });
+    expect((await server.sync({ syncCount: 0, allocationVersion: 3 })).allocation.version).toBe(4);
+    expect(await codeOf(setServerIdPolicy(admin(), id, { refuseFlagged: 'yes' }))).toBe('INVALID_INPUT');
+    expect(await codeOf(setServerIdPolicy(admin(), 'LS-ZZZZ-ZZZZ-ZZZZ', { refuseFlagged: true }))).toBe(
+      'SERVER_ID_UNKNOWN',
+    );
+  });
+
+  it('refuses a first sync that claims a version never issued, under the policy, and binds nothing', async () => {
+    const { id } = await newId();
+    await setServerIdPolicy(admin(), id, { refuseFlagged: true });
+    const server = await localServer(id);
+    expect(await codeOf(server.sync({ syncCount: 0, allocationVersion: 7 }))).toBe('SERVER_STATE_REFUSED');
+    expect((await showServerId(admin(), id)).binding).toBeNull();
   });
 
   it('refuses a request made more than a day ahead of its clock with CLOCK_SKEW, logged, and answers an old one', async () => {

@@ -72,6 +72,8 @@ interface Checked {
   licenses: unknown[];
   /** True when the binding matched and this statement already wrote the answer (see below). */
   answered: boolean;
+  /** The flags the usual sync's log row got, comma-separated, or null. */
+  flags: string | null;
 }
 
 async function decideAndRecord(
@@ -88,7 +90,7 @@ async function decideAndRecord(
   // of the lock committed (its binding, its answered request id), which a join here would not.
   const row = await trx
     .selectFrom('license_server_ids')
-    .select(['allocation_revision', 'response_version', 'activation_code_hash'])
+    .select(['allocation_revision', 'response_version', 'activation_code_hash', 'refuse_flagged'])
     .where('id', '=', id)
     .forUpdate()
     .executeTakeFirst();
@@ -111,10 +113,19 @@ async function decideAndRecord(
         flags: extra.flags?.length ? extra.flags.join(',') : null,
       })
       .execute();
-  const refuse = async (error: LeaseholdError): Promise<Outcome> => {
-    await log(error.code);
+  const refuse = async (error: LeaseholdError, flags?: string[]): Promise<Outcome> => {
+    await log(error.code, flags ? { flags } : {});
     return { kind: 'refused', error };
   };
+  // S3, S12: the vendor chose to stop a server whose state looks copied or restored.
+  const refuseFlagged = (flags: string[]) =>
+    refuse(
+      new LeaseholdError(
+        'SERVER_STATE_REFUSED',
+        `${id}: ${flags.join(', ')}; the vendor refuses such syncs for this id (central server-id policy)`,
+      ),
+      flags,
+    );
 
   // A request from a clock more than a day ahead of this one is a clock problem: said (and logged)
   // here, rather than answered and then refused by the local server. An old request is the post.
@@ -131,6 +142,8 @@ async function decideAndRecord(
   const headHash = request.audit?.head.hash ?? null;
   const anchored = JSON.stringify(request.audit?.anchored ?? []);
 
+  // The usual sync writes its effects in the statement below; a savepoint lets a refusal undo them.
+  await sql`savepoint decide`.execute(trx);
   // One statement reads what the decision needs (replay, binding, licenses) and, only for the usual
   // sync (bound to this key, not a replay), also writes its effects: the sync count, the version and
   // the sync log row. Otherwise it writes nothing and the checks below refuse or bind as before.
@@ -175,8 +188,10 @@ async function decideAndRecord(
                 jsonb_build_object('id', go.audit_head_id, 'hash', go.audit_head_hash))
             then ${AUDIT_CHAIN_NOT_EXTENDING}::text end), '')
         from go
+        returning flags
       )
       select r.replayed, b.signing_kid, b.last_sync_count, exists (select 1 from go) as answered,
+        (select flags from logged) as flags,
         (select coalesce(json_agg(l.document order by l.number), '[]'::json)
           from licenses l where l.license_server_id = ${id}) as licenses
       from r left join b on true
@@ -185,6 +200,10 @@ async function decideAndRecord(
 
   const flags: string[] = [];
   let bound = false;
+  if (checked.answered && row.refuse_flagged && checked.flags) {
+    await sql`rollback to savepoint decide`.execute(trx);
+    return refuseFlagged(checked.flags.split(','));
+  }
   if (checked.answered) {
     // S3: a count that goes backwards means a restored snapshot or a clone; flag it, do not refuse.
     if (request.syncCount < (checked.last_sync_count as number)) flags.push(SERVER_STATE_ROLLBACK);
@@ -199,6 +218,9 @@ async function decideAndRecord(
         ),
       );
     }
+    // A first sync that claims a version this id never had is a copy of some other server's state.
+    const forked = request.allocationVersion > row.response_version;
+    if (forked && row.refuse_flagged) return refuseFlagged([SERVER_STATE_FORK]);
     if (row.activation_code_hash) {
       if (!request.activationCode) return refuse(new LeaseholdError('ACTIVATION_CODE_REQUIRED', id));
       const presented = hashActivationCode(request.activationCode);
@@ -245,11 +267,7 @@ async function decideAndRecord(
       .set({ response_version: version })
       .where('id', '=', id)
       .execute();
-    // A first sync that claims a version this id never had is a copy of some other server's state.
-    await log('ok', {
-      version,
-      flags: request.allocationVersion > row.response_version ? [SERVER_STATE_FORK] : [],
-    });
+    await log('ok', { version, flags: forked ? [SERVER_STATE_FORK] : [] });
   }
 
   if (request.usage) await storeUsageReport(trx, id, request.usage, now);

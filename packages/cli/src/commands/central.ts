@@ -133,6 +133,29 @@ export function centralCommand(env: Environment): Command {
       }),
     );
   serverId
+    .command('policy')
+    .description('refuse (or answer) syncs of this id that would be flagged: rollback, fork, audit chain')
+    .argument('<id>', 'license server id')
+    .addOption(
+      new Option('--refuse-flagged <on|off>', 'on: refuse with SERVER_STATE_REFUSED; off: answer and flag')
+        .choices(['on', 'off'])
+        .makeOptionMandatory(),
+    )
+    .addOption(dataDir())
+    .addOption(json())
+    .action(
+      action(async (id: string, o: Json & { refuseFlagged: 'on' | 'off' }) => {
+        const set = await withVendor(env, o.dataDir, (api) =>
+          api.setServerIdPolicy(id, { refuseFlagged: o.refuseFlagged === 'on' }),
+        );
+        print(o, set, () =>
+          set.refuseFlagged
+            ? `${set.licenseServerId}: syncs that would be flagged are refused (SERVER_STATE_REFUSED) until you clear the binding or turn this off`
+            : `${set.licenseServerId}: flagged syncs are answered and flagged in the sync history`,
+        );
+      }),
+    );
+  serverId
     .command('show')
     .argument('<id>', 'license server id')
     .addOption(dataDir())
@@ -144,6 +167,7 @@ export function centralCommand(env: Environment): Command {
           [
             `${shown.id}${shown.customer ? ` (${shown.customer})` : ''}`,
             `binding: ${shown.binding ? `server key ${shown.binding.serverKeyId}, since ${shown.binding.boundAt}` : 'none'}`,
+            `flagged syncs: ${shown.refuseFlagged ? 'refused (SERVER_STATE_REFUSED)' : 'answered and flagged'}`,
             ...(shown.serverStateRollback
               ? [
                   `warning SERVER_STATE_ROLLBACK: the sync count went backwards ${shown.serverStateRollback.count} time(s), last at ${shown.serverStateRollback.lastAt} (a restored snapshot or a cloned server)`,
