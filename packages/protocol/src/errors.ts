@@ -399,6 +399,11 @@ export const errorCatalogue = {
     status: 410,
     message: 'The checkout period has ended; connect to the license server and check out again.',
   },
+  CHECKOUT_RETURN_NOT_ALLOWED: {
+    status: 403,
+    message:
+      'The vendor does not allow returning a checkout of this license before its end; the seat comes back when the checkout ends (the details say when).',
+  },
   CHECKOUT_RETURNED: {
     status: 410,
     message:

@@ -45,6 +45,8 @@ export const licenseSchema = z
     expiryDate: dateSchema,
     domain: domainSchema.optional(),
     maxCheckoutHours: z.int().min(0).max(8784),
+    /** L3: false when a checkout of this license cannot be returned before its end (absent: it can). */
+    earlyReturn: z.literal(false).optional(),
     components: z.array(componentSchema).min(1).max(1000),
   })
   .superRefine((license, ctx) => {

@@ -88,6 +88,23 @@ describe.each(backends)('licenses of a license server id on $name', (backend) =>
     expect(await revisionOf(other)).toBe(1);
   });
 
+  it('keeps early return on unless turned off, writing the field only when off (L3)', async () => {
+    const id = await newId();
+    const on = await addLicense(ctx, id, { ...base, number: freshNumber(), maxCheckoutHours: 24 });
+    expect(on).not.toHaveProperty('earlyReturn');
+    const off = await addLicense(ctx, id, {
+      ...base,
+      number: freshNumber(),
+      maxCheckoutHours: 24,
+      earlyReturn: false,
+    });
+    expect(off.earlyReturn).toBe(false);
+    expect(await changeLicense(ctx, id, off.number, { earlyReturn: true })).not.toHaveProperty('earlyReturn');
+    expect((await changeLicense(ctx, id, off.number, { earlyReturn: false })).earlyReturn).toBe(false);
+    expect((await changeLicense(ctx, id, off.number, { expiryDate: '2031-01-01' })).earlyReturn).toBe(false);
+    expect(await codeOf(changeLicense(ctx, id, off.number, { earlyReturn: 'no' }))).toBe('INVALID_INPUT');
+  });
+
   it('refuses a license without a Base component with INVALID_INPUT and stores nothing', async () => {
     const id = await newId();
     const input = { ...base, number: freshNumber(), components: [{ name: 'Modeler', seats: 5 }] };

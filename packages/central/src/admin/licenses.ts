@@ -24,6 +24,8 @@ export const addLicenseInput = z.strictObject({
   expiryDate: z.iso.date(),
   domain: domainSchema.optional(),
   maxCheckoutHours: z.int().min(0).max(8784).default(0),
+  /** L3: false: a checkout runs to its end (its token verifies offline until then anyway). */
+  earlyReturn: z.boolean().default(true),
   components: z.array(componentSeats).min(1),
 });
 
@@ -34,6 +36,7 @@ export const changeLicenseInput = z.strictObject({
   expiryDate: z.iso.date().optional(),
   domain: domainSchema.nullable().optional(),
   maxCheckoutHours: z.int().min(0).max(8784).optional(),
+  earlyReturn: z.boolean().optional(),
   components: z.array(componentSeats).optional(),
 });
 
@@ -75,6 +78,8 @@ export async function addLicense(
     expiryDate: parsed.expiryDate,
     ...(parsed.domain ? { domain: parsed.domain } : {}),
     maxCheckoutHours: parsed.maxCheckoutHours,
+    // Written only when off: allocations without the field read as before on every local server.
+    ...(parsed.earlyReturn ? {} : { earlyReturn: false }),
     components: parsed.components.filter((c) => c.seats > 0),
   });
   await ctx.db.transaction().execute(async (trx) => {
@@ -125,11 +130,12 @@ export async function changeLicense(
     const before = presentLicense(row.document);
     const seats = new Map(before.components.map((c) => [c.name, c.seats]));
     for (const c of patch.components ?? []) seats.set(c.name, c.seats);
-    const { name, domain, ...rest } = { ...before, ...withoutUndefined(patch) };
+    const { name, domain, earlyReturn, ...rest } = { ...before, ...withoutUndefined(patch) };
     const after = validLicense({
       ...rest,
       ...(name ? { name } : {}),
       ...(domain ? { domain } : {}),
+      ...(earlyReturn === false ? { earlyReturn: false } : {}),
       components: [...seats].filter(([, n]) => n > 0).map(([n, s]) => ({ name: n, seats: s })),
     });
     await trx

@@ -1,5 +1,5 @@
 import type { License } from '@leasehold/protocol';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { print } from '../output.ts';
 import type { VendorCommandKit } from './centralTokens.ts';
 import { action, componentSeats, integer } from './shared.ts';
@@ -8,7 +8,10 @@ type Json = { json?: boolean; dataDir: string };
 
 export function licenseLine(l: License): string {
   const components = l.components.map((c) => `${c.name}=${c.seats}`).join(' ');
-  return `${l.number}  ${l.startDate}..${l.expiryDate}  ${components}${l.domain ? `  domain=${l.domain}` : ''}${l.name ? `  "${l.name}"` : ''}`;
+  const checkout = l.maxCheckoutHours
+    ? `  checkout≤${l.maxCheckoutHours}h${l.earlyReturn === false ? ' (no early return)' : ''}`
+    : '';
+  return `${l.number}  ${l.startDate}..${l.expiryDate}  ${components}${checkout}${l.domain ? `  domain=${l.domain}` : ''}${l.name ? `  "${l.name}"` : ''}`;
 }
 
 /** `leasehold central license add|change|remove|list` (C1). */
@@ -21,6 +24,12 @@ export function licenseCommand(kit: VendorCommandKit): Command {
       .option('--expiry <date>', 'expiry date YYYY-MM-DD')
       .option('--domain <domain>', 'only clients of this domain are served')
       .option('--max-checkout-hours <hours>', 'longest checkout, 0 = no checkout', integer)
+      .addOption(
+        new Option('--early-return <on|off>', 'off: a checkout cannot be returned before its end').choices([
+          'on',
+          'off',
+        ]),
+      )
       .option(
         '--component <NAME=SEATS>',
         'a component and its seats; repeat; Base is required',
@@ -34,6 +43,7 @@ export function licenseCommand(kit: VendorCommandKit): Command {
     expiry?: string;
     domain?: string;
     maxCheckoutHours?: number;
+    earlyReturn?: 'on' | 'off';
     component?: Array<{ name: string; seats: number }>;
     clearDomain?: boolean;
     clearName?: boolean;
@@ -57,6 +67,7 @@ export function licenseCommand(kit: VendorCommandKit): Command {
             expiryDate: o.expiry,
             domain: o.domain,
             maxCheckoutHours: o.maxCheckoutHours,
+            ...(o.earlyReturn ? { earlyReturn: o.earlyReturn === 'on' } : {}),
             components: o.component ?? [],
           }),
         );
@@ -83,6 +94,7 @@ export function licenseCommand(kit: VendorCommandKit): Command {
             expiryDate: o.expiry,
             domain: o.clearDomain ? null : o.domain,
             maxCheckoutHours: o.maxCheckoutHours,
+            ...(o.earlyReturn ? { earlyReturn: o.earlyReturn === 'on' } : {}),
             components: o.component,
           }),
         );

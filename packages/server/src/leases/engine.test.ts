@@ -210,6 +210,25 @@ describe('LeaseEngine', () => {
     expect(Date.parse(early.expiresAt) - Date.parse(early.grantedAt)).toBe(720 * HOUR_MS);
   });
 
+  it('refuses an early return where the vendor ruled it out, keeping the seat until the checkout ends (L3)', () => {
+    const strict = license({
+      maxCheckoutHours: 24,
+      earlyReturn: false,
+      components: [{ name: 'Base', seats: 1 }],
+    });
+    const { engine, clock, leaseStore } = syncedEngine([strict]);
+    const checkout = engine.checkout({ components: ['Base'], hours: 2, ...ann });
+    expect(codeOf(() => engine.release(checkout.id, { kind: 'checkout', by: 'client' }))).toBe(
+      'CHECKOUT_RETURN_NOT_ALLOWED',
+    );
+    expect(leaseStore.usage(strict.number, 'Base')).toBe(1);
+    expect(codeOf(() => engine.checkout({ components: ['Base'], hours: 2, ...bob }))).toBe(
+      'NO_SEATS_AVAILABLE',
+    );
+    clock.advance(2 * HOUR_MS);
+    expect(engine.checkout({ components: ['Base'], hours: 2, ...bob }).user).toBe('bob');
+  });
+
   it('refuses checkout of a license whose maximum is 0 with CHECKOUT_NOT_ALLOWED', () => {
     const { engine } = syncedEngine([CAD]);
     expect(codeOf(() => engine.checkout({ components: ['Base'], hours: 1, ...ann }))).toBe(

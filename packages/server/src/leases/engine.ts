@@ -187,6 +187,17 @@ export class LeaseEngine {
           ),
         );
       }
+      if (lease.kind === 'checkout' && options.by === 'client') {
+        const license = context.licenses().find((l) => l.number === lease.license_number);
+        // L3: the vendor may rule out early returns; the seat then comes back at the checkout's end.
+        if (license?.earlyReturn === false)
+          return this.#fail(
+            new LeaseholdError(
+              'CHECKOUT_RETURN_NOT_ALLOWED',
+              `license ${license.number} does not allow returning a checkout early; it ends at ${iso(lease.expires_at)}`,
+            ),
+          );
+      }
       this.o.leases.delete(lease);
       if (lease.kind === 'checkout') this.o.leases.recordReturn(lease, nowMs);
       const action =
